@@ -1,0 +1,41 @@
+//! Network flow records in the UNSW-NB15 schema, ready for sequence models.
+//!
+//! This crate is the data path shared by the detector, the explainer and the service:
+//!
+//! - [`FlowRecord`] – the 34 model features of one flow ([`FEATURES`] gives their order);
+//! - [`parse_window`] – untrusted JSON to records, with every broken rule reported by flow
+//!   index and field ([`Violation`]);
+//! - [`Preprocessor`] – category codes from training vocabularies and Min-Max scaling, as a
+//!   model's `preprocessing.json` describes them, producing a [`FeatureMatrix`];
+//! - [`FeatureMatrix::sliding_windows`] – windows of consecutive flows;
+//! - [`FlowFileReader`] – streaming readers for the Parquet and CSV releases of UNSW-NB15.
+//!
+//! ```
+//! use flow_features::{parse_window, Preprocessor};
+//!
+//! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed/preprocessing.json");
+//! let preprocessor = Preprocessor::from_file(path)?;
+//! let body: serde_json::Value =
+//!     serde_json::from_str(include_str!("../tests/fixtures/sample_request.json"))?;
+//! let flows = parse_window(&body["sequence"], preprocessor.sequence_length())?;
+//! let window = preprocessor.window(&flows)?; // [10, 34], scaled, ready for a detector
+//! assert_eq!(window.values().len(), 340);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+mod dataset;
+mod error;
+mod matrix;
+mod preprocessing;
+mod schema;
+mod validate;
+
+pub use dataset::{CsvFlowReader, FlowFileReader, LabeledFlow, ParquetFlowReader, read_flows};
+pub use error::{Error, Result, Rule, Violation};
+pub use matrix::FeatureMatrix;
+pub use preprocessing::{
+    CategoryCoding, ColumnSpec, Encoding, PreprocessingDescription, Preprocessor, Scaling,
+};
+pub use schema::{FEATURES, Feature, FeatureKind, FeatureValue, FlowRecord, feature_index};
+pub use validate::{parse_flow, parse_window};

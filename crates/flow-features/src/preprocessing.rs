@@ -1,0 +1,368 @@
+//! The preprocessing description stored with each model, and the encoder/scaler built from it.
+//!
+//! A model directory carries `preprocessing.json`: the model's column order, its window length,
+//! how each column is encoded (number, or category code from a training vocabulary) and how it
+//! is scaled. Serving applies exactly what training recorded.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, Rule, Violation};
+use crate::matrix::FeatureMatrix;
+use crate::schema::{FEATURES, FeatureKind, FeatureValue, FlowRecord, feature_index};
+
+/// The serialized form of `preprocessing.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreprocessingDescription {
+    /// Flows per window the model reads.
+    pub sequence_length: usize,
+    /// Model input columns, in order.
+    pub columns: Vec<ColumnSpec>,
+}
+
+/// How one model input column is computed from a flow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// The flow feature the column reads (one of [`FEATURES`]).
+    pub name: String,
+    /// How the raw value becomes a number.
+    pub encoding: Encoding,
+    /// How that number is scaled.
+    pub scaling: Scaling,
+}
+
+/// How a raw feature value becomes a number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Encoding {
+    /// The value is already a number.
+    Numeric,
+    /// The value's index in a training vocabulary (scikit-learn `LabelEncoder` order).
+    Categorical {
+        /// Training values in code order.
+        vocabulary: Vec<String>,
+        /// Raw values renamed before lookup (the original mapped service `-` to `None`).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        aliases: BTreeMap<String, String>,
+    },
+}
+
+/// How an encoded number is scaled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Scaling {
+    /// No scaling.
+    Identity,
+    /// scikit-learn `MinMaxScaler` to `[0, 1]` (not clipped): `x * scale + offset` with
+    /// `scale = 1 / (data_max - data_min)` (1 when the range is 0), `offset = -data_min * scale`.
+    MinMax {
+        /// Smallest value seen when fitting.
+        data_min: f64,
+        /// Largest value seen when fitting.
+        data_max: f64,
+    },
+}
+
+/// How category values become codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CategoryCoding {
+    /// Codes from the model's training vocabularies; unknown values are errors. Always use this.
+    #[default]
+    Training,
+    /// The original Python service's defect, kept for parity tests only: codes are recomputed
+    /// from the values present in the request (pandas `astype("category").cat.codes`), so the
+    /// same protocol gets different codes in different requests.
+    PerRequest,
+}
+
+/// Encodes and scales flows as one model expects, built from a [`PreprocessingDescription`].
+///
+/// ```
+/// use flow_features::{parse_window, Preprocessor};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed/preprocessing.json");
+/// let pre = Preprocessor::from_file(path)?; // e.g. "models/unsw-nb15-seed/preprocessing.json"
+/// let body: serde_json::Value =
+///     serde_json::from_str(include_str!("../tests/fixtures/sample_request.json"))?;
+/// let flows = parse_window(&body["sequence"], pre.sequence_length())?;
+/// let window = pre.window(&flows)?;
+/// assert_eq!((window.rows(), window.columns()), (10, 34));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Preprocessor {
+    description: PreprocessingDescription,
+    columns: Vec<ColumnPlan>,
+}
+
+#[derive(Debug, Clone)]
+struct ColumnPlan {
+    feature: usize,
+    codes: Option<HashMap<String, usize>>,
+    scale: f64,
+    offset: f64,
+}
+
+impl Preprocessor {
+    /// Checks a description and prepares the lookups.
+    pub fn new(description: PreprocessingDescription) -> Result<Self> {
+        let bad = |msg: String| Err(Error::Description(msg));
+        if description.sequence_length == 0 {
+            return bad("sequence_length must be at least 1".into());
+        }
+        if description.columns.is_empty() {
+            return bad("no columns".into());
+        }
+        let mut columns = Vec::with_capacity(description.columns.len());
+        for spec in &description.columns {
+            let Some(feature) = feature_index(&spec.name) else {
+                return bad(format!("unknown feature {:?}", spec.name));
+            };
+            let codes = match (&spec.encoding, FEATURES[feature].kind) {
+                (Encoding::Numeric, FeatureKind::Numeric) => None,
+                (Encoding::Categorical { vocabulary, aliases }, FeatureKind::Categorical) => {
+                    let codes: HashMap<_, _> =
+                        vocabulary.iter().enumerate().map(|(i, v)| (v.clone(), i)).collect();
+                    if codes.len() != vocabulary.len() || vocabulary.is_empty() {
+                        return bad(format!("{}: vocabulary empty or with duplicates", spec.name));
+                    }
+                    if let Some((from, to)) = aliases.iter().find(|(_, to)| !codes.contains_key(*to))
+                    {
+                        return bad(format!("{}: alias {from:?} -> {to:?} not in vocabulary", spec.name));
+                    }
+                    Some(codes)
+                }
+                (_, kind) => {
+                    return bad(format!("{}: encoding does not fit a {kind:?} feature", spec.name));
+                }
+            };
+            let (scale, offset) = match spec.scaling {
+                Scaling::Identity => (1.0, 0.0),
+                Scaling::MinMax { data_min, data_max } => {
+                    if !(data_min.is_finite() && data_max.is_finite() && data_max >= data_min) {
+                        return bad(format!("{}: min_max needs finite data_min <= data_max", spec.name));
+                    }
+                    let range = data_max - data_min;
+                    let scale = if range == 0.0 { 1.0 } else { 1.0 / range };
+                    (scale, -data_min * scale)
+                }
+            };
+            columns.push(ColumnPlan { feature, codes, scale, offset });
+        }
+        Ok(Self { description, columns })
+    }
+
+    /// Parses and checks a `preprocessing.json` document.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let description: PreprocessingDescription =
+            serde_json::from_str(json).map_err(|e| Error::Description(e.to_string()))?;
+        Self::new(description)
+    }
+
+    /// Reads and checks a `preprocessing.json` file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let json = std::fs::read_to_string(path)
+            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        Self::from_json(&json)
+    }
+
+    /// The description this preprocessor applies.
+    pub fn description(&self) -> &PreprocessingDescription {
+        &self.description
+    }
+
+    /// Flows per window.
+    pub fn sequence_length(&self) -> usize {
+        self.description.sequence_length
+    }
+
+    /// Model input columns per flow.
+    pub fn columns(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Encodes and scales any number of flows into a matrix, one row per flow.
+    ///
+    /// Every unknown category value is reported, with the flow index and accepted values.
+    pub fn encode(&self, flows: &[FlowRecord]) -> Result<FeatureMatrix> {
+        self.encode_with(flows, CategoryCoding::Training)
+    }
+
+    /// Encodes exactly one window (`sequence_length` flows).
+    pub fn window(&self, flows: &[FlowRecord]) -> Result<FeatureMatrix> {
+        self.window_with(flows, CategoryCoding::Training)
+    }
+
+    /// Encodes exactly one window with the given category coding.
+    pub fn window_with(&self, flows: &[FlowRecord], coding: CategoryCoding) -> Result<FeatureMatrix> {
+        let expected = self.sequence_length();
+        if flows.len() != expected {
+            return Err(Error::Invalid(vec![Violation {
+                flow: None,
+                field: Some("sequence".into()),
+                rule: Rule::Length { expected, actual: flows.len() },
+            }]));
+        }
+        self.encode_with(flows, coding)
+    }
+
+    fn encode_with(&self, flows: &[FlowRecord], coding: CategoryCoding) -> Result<FeatureMatrix> {
+        let per_request = match coding {
+            CategoryCoding::Training => None,
+            CategoryCoding::PerRequest => Some(self.per_request_codes(flows)),
+        };
+        let mut values = Vec::with_capacity(flows.len() * self.columns.len());
+        let mut problems = Vec::new();
+        for (i, flow) in flows.iter().enumerate() {
+            let raw = flow.values();
+            for (c, plan) in self.columns.iter().enumerate() {
+                let encoded = match raw[plan.feature] {
+                    FeatureValue::Number(x) => x,
+                    FeatureValue::Category(value) => match &per_request {
+                        Some(codes) => codes[c][value] as f64,
+                        None => match self.training_code(c, value) {
+                            Some(code) => code as f64,
+                            None => {
+                                problems.push(self.unknown_category(c, i, value));
+                                0.0
+                            }
+                        },
+                    },
+                };
+                // f64 arithmetic as scikit-learn, then f32 as the model reads it.
+                values.push((encoded * plan.scale + plan.offset) as f32);
+            }
+        }
+        if problems.is_empty() {
+            Ok(FeatureMatrix::new(values, self.columns.len()))
+        } else {
+            Err(Error::Invalid(problems))
+        }
+    }
+
+    fn training_code(&self, column: usize, value: &str) -> Option<usize> {
+        let codes = self.columns[column].codes.as_ref()?;
+        let Encoding::Categorical { aliases, .. } = &self.description.columns[column].encoding else {
+            return None;
+        };
+        let value = aliases.get(value).map_or(value, String::as_str);
+        codes.get(value).copied()
+    }
+
+    fn unknown_category(&self, column: usize, flow: usize, value: &str) -> Violation {
+        let accepted = match &self.description.columns[column].encoding {
+            Encoding::Categorical { vocabulary, aliases } => {
+                let mut accepted = vocabulary.clone();
+                accepted.extend(aliases.keys().cloned());
+                accepted
+            }
+            Encoding::Numeric => Vec::new(),
+        };
+        let rule = Rule::KnownCategory { value: value.to_owned(), accepted };
+        Violation::at(flow, &self.description.columns[column].name, rule)
+    }
+
+    /// Per column, the sorted distinct values of this request mapped to their rank.
+    fn per_request_codes<'a>(&self, flows: &'a [FlowRecord]) -> Vec<HashMap<&'a str, usize>> {
+        self.columns
+            .iter()
+            .map(|plan| {
+                let mut distinct: Vec<&str> = flows
+                    .iter()
+                    .filter_map(|f| match f.values()[plan.feature] {
+                        FeatureValue::Category(s) => Some(s),
+                        FeatureValue::Number(_) => None,
+                    })
+                    .collect();
+                distinct.sort_unstable();
+                distinct.dedup();
+                distinct.into_iter().enumerate().map(|(i, v)| (v, i)).collect()
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed/preprocessing.json"));
+
+    fn sample_flows() -> Vec<FlowRecord> {
+        let body: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/sample_request.json")).unwrap();
+        crate::parse_window(&body["sequence"], 10).unwrap()
+    }
+
+    #[test]
+    fn seed_vocabularies_follow_label_encoder_order() {
+        let pre = Preprocessor::from_json(SEED).unwrap();
+        assert_eq!(pre.sequence_length(), 10);
+        assert_eq!(pre.columns(), 34);
+        assert_eq!(pre.training_code(1, "3pc"), Some(0));
+        assert_eq!(pre.training_code(1, "icmp"), Some(37));
+        assert_eq!(pre.training_code(1, "rtp"), Some(91));
+        assert_eq!(pre.training_code(1, "tcp"), Some(113));
+        assert_eq!(pre.training_code(1, "zero"), Some(132));
+        assert_eq!(pre.training_code(2, "-"), Some(0));
+        assert_eq!(pre.training_code(2, "None"), Some(0));
+        assert_eq!(pre.training_code(2, "http"), Some(5));
+        assert_eq!(pre.training_code(3, "FIN"), Some(4));
+        assert_eq!(pre.training_code(3, "no"), Some(10));
+    }
+
+    #[test]
+    fn unknown_categories_list_the_accepted_values() {
+        let pre = Preprocessor::from_json(SEED).unwrap();
+        let mut flows = sample_flows();
+        flows[2].proto = "quic".into();
+        flows[7].state = "fin".into();
+        let Err(Error::Invalid(found)) = pre.window(&flows) else { panic!() };
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].flow, found[0].field.as_deref()), (Some(2), Some("proto")));
+        let message = found[1].to_string();
+        assert!(message.starts_with("sequence[7].state: unknown value \"fin\"; accepted values: ACC, CLO"));
+    }
+
+    #[test]
+    fn the_original_per_request_coding_reproduces_the_golden_matrix() {
+        let golden: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/seed_sample_prediction.json")).unwrap();
+        let pre = Preprocessor::from_json(SEED).unwrap();
+        let window = pre.window_with(&sample_flows(), CategoryCoding::PerRequest).unwrap();
+        let expected: Vec<f32> = golden["scaled"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32))
+            .collect();
+        assert_eq!(window.values(), expected.as_slice());
+    }
+
+    #[test]
+    fn training_coding_differs_from_per_request_coding_on_categories_only() {
+        let pre = Preprocessor::from_json(SEED).unwrap();
+        let flows = sample_flows();
+        let ours = pre.window(&flows).unwrap();
+        let original = pre.window_with(&flows, CategoryCoding::PerRequest).unwrap();
+        // tcp is code 113 of 132 in training, but 0 in a request where it is the only protocol.
+        assert_eq!(ours.row(0)[1], (113.0f64 / 132.0) as f32);
+        assert_eq!(original.row(0)[1], 0.0);
+        assert_eq!(ours.row(0)[4..], original.row(0)[4..]);
+    }
+
+    #[test]
+    fn inconsistent_descriptions_are_rejected() {
+        let mut d: PreprocessingDescription = serde_json::from_str(SEED).unwrap();
+        d.columns[0].name = "sttl".into();
+        assert!(matches!(Preprocessor::new(d), Err(Error::Description(m)) if m.contains("sttl")));
+        let mut d: PreprocessingDescription = serde_json::from_str(SEED).unwrap();
+        d.columns[0].encoding = Encoding::Categorical { vocabulary: vec!["a".into()], aliases: Default::default() };
+        assert!(Preprocessor::new(d).is_err());
+        assert!(Preprocessor::from_json("{\"sequence_length\": 10}").is_err());
+    }
+}

@@ -1,0 +1,179 @@
+//! The flow record: the 34 UNSW-NB15 features the detectors read, in model column order.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a feature holds a number or a category name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureKind {
+    /// A finite, non-negative number (counts, bytes, durations, rates, TCP fields).
+    Numeric,
+    /// A category name such as a protocol (`tcp`), service (`http`) or state (`FIN`).
+    Categorical,
+}
+
+/// One model feature: its JSON key / column name and its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Feature {
+    /// Column name, as in the dataset files and the JSON API.
+    pub name: &'static str,
+    /// Number or category.
+    pub kind: FeatureKind,
+}
+
+/// The value of one feature of a [`FlowRecord`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FeatureValue<'a> {
+    /// Value of a numeric feature.
+    Number(f64),
+    /// Value of a categorical feature.
+    Category(&'a str),
+}
+
+/// An owned feature value, used while a record is assembled column by column.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum OwnedValue {
+    Number(f64),
+    Category(String),
+}
+
+macro_rules! flow_record {
+    ($( $(#[$doc:meta])* $field:ident : $kind:ident ),* $(,)?) => {
+        /// One network flow with the 34 UNSW-NB15 features the detectors use.
+        ///
+        /// Deserializing ignores extra keys (`id`, `label`, `sttl`, …). Deserializing does not
+        /// validate: use [`parse_window`](crate::parse_window) for untrusted JSON, or
+        /// [`FlowRecord::validate`] for records built in code.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub struct FlowRecord {
+            $( $(#[$doc])* pub $field: flow_record!(@type $kind), )*
+        }
+
+        /// The 34 model features in model column order.
+        pub const FEATURES: [Feature; 34] = [
+            $( Feature { name: stringify!($field), kind: FeatureKind::$kind }, )*
+        ];
+
+        impl FlowRecord {
+            /// The feature values in [`FEATURES`] order.
+            pub fn values(&self) -> [FeatureValue<'_>; 34] {
+                [ $( flow_record!(@value self.$field, $kind), )* ]
+            }
+
+            /// Builds a record from values in [`FEATURES`] order whose kinds were checked.
+            pub(crate) fn from_checked_values(values: Vec<OwnedValue>) -> Self {
+                debug_assert_eq!(values.len(), FEATURES.len());
+                let mut values = values.into_iter();
+                Self { $( $field: flow_record!(@take values, $kind), )* }
+            }
+        }
+    };
+    (@type Numeric) => { f64 };
+    (@type Categorical) => { String };
+    (@value $e:expr, Numeric) => { FeatureValue::Number($e) };
+    (@value $e:expr, Categorical) => { FeatureValue::Category(&$e) };
+    (@take $it:ident, Numeric) => {
+        match $it.next() { Some(OwnedValue::Number(x)) => x, _ => unreachable!("kind checked by caller") }
+    };
+    (@take $it:ident, Categorical) => {
+        match $it.next() { Some(OwnedValue::Category(s)) => s, _ => unreachable!("kind checked by caller") }
+    };
+}
+
+flow_record! {
+    /// Total duration of the flow, seconds.
+    dur: Numeric,
+    /// Transaction protocol (`tcp`, `udp`, `arp`, …).
+    proto: Categorical,
+    /// Application service (`http`, `dns`, …; `-` when none).
+    service: Categorical,
+    /// Connection state (`FIN`, `INT`, `CON`, …).
+    state: Categorical,
+    /// Packets from source to destination.
+    spkts: Numeric,
+    /// Packets from destination to source.
+    dpkts: Numeric,
+    /// Bytes from source to destination.
+    sbytes: Numeric,
+    /// Bytes from destination to source.
+    dbytes: Numeric,
+    /// Packets per second.
+    rate: Numeric,
+    /// Source bits per second.
+    sload: Numeric,
+    /// Destination bits per second.
+    dload: Numeric,
+    /// Source packets retransmitted or dropped.
+    sloss: Numeric,
+    /// Destination packets retransmitted or dropped.
+    dloss: Numeric,
+    /// Source inter-packet arrival time, milliseconds.
+    sinpkt: Numeric,
+    /// Destination inter-packet arrival time, milliseconds.
+    dinpkt: Numeric,
+    /// Source jitter, milliseconds.
+    sjit: Numeric,
+    /// Destination jitter, milliseconds.
+    djit: Numeric,
+    /// Source TCP window advertisement.
+    swin: Numeric,
+    /// Source TCP base sequence number.
+    stcpb: Numeric,
+    /// Destination TCP base sequence number.
+    dtcpb: Numeric,
+    /// Destination TCP window advertisement.
+    dwin: Numeric,
+    /// TCP round-trip time (`synack` + `ackdat`).
+    tcprtt: Numeric,
+    /// Time between SYN and SYN-ACK.
+    synack: Numeric,
+    /// Time between SYN-ACK and ACK.
+    ackdat: Numeric,
+    /// Mean packet size sent by the source.
+    smean: Numeric,
+    /// Mean packet size sent by the destination.
+    dmean: Numeric,
+    /// Depth of the HTTP request/response transaction.
+    trans_depth: Numeric,
+    /// Size of the content returned by the server.
+    response_body_len: Numeric,
+    /// Flows with the same source address and destination port among the last 100.
+    ct_src_dport_ltm: Numeric,
+    /// Flows with the same destination address and source port among the last 100.
+    ct_dst_sport_ltm: Numeric,
+    /// 1 when an FTP session was logged in with a user and password.
+    is_ftp_login: Numeric,
+    /// Number of FTP commands in the session.
+    ct_ftp_cmd: Numeric,
+    /// Number of HTTP GET/POST methods in the session.
+    ct_flw_http_mthd: Numeric,
+    /// 1 when source and destination addresses and ports are equal.
+    is_sm_ips_ports: Numeric,
+}
+
+/// The model column index of the feature called `name`.
+pub fn feature_index(name: &str) -> Option<usize> {
+    FEATURES.iter().position(|f| f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_has_34_unique_features_with_three_categories() {
+        let mut names: Vec<_> = FEATURES.iter().map(|f| f.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 34);
+        let categorical: Vec<_> = FEATURES
+            .iter()
+            .filter(|f| f.kind == FeatureKind::Categorical)
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(categorical, ["proto", "service", "state"]);
+        assert_eq!(feature_index("dur"), Some(0));
+        assert_eq!(feature_index("is_sm_ips_ports"), Some(33));
+        assert_eq!(feature_index("sttl"), None);
+    }
+}

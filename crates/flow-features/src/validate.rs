@@ -1,0 +1,210 @@
+//! Turning untrusted JSON into flow records, reporting every broken rule at once.
+
+use serde_json::Value;
+
+use crate::error::{Error, Result, Rule, Violation};
+use crate::schema::{FEATURES, FeatureKind, FeatureValue, FlowRecord, OwnedValue};
+
+/// Parses and validates a window: `sequence` must be a JSON array of exactly `expected_len`
+/// flow objects, each with the 34 feature keys (extra keys are ignored).
+///
+/// On failure the error lists every problem found, each naming the flow index and field.
+///
+/// ```
+/// use flow_features::{parse_window, Error};
+/// let sequence = serde_json::json!([{ "dur": "abc" }]);
+/// let Err(Error::Invalid(problems)) = parse_window(&sequence, 10) else { panic!() };
+/// assert_eq!(problems[0].to_string(), "sequence: must hold exactly 10 flows, got 1");
+/// assert_eq!(problems[1].to_string(), "sequence[0].dur: must be a number, got string");
+/// ```
+pub fn parse_window(sequence: &Value, expected_len: usize) -> Result<Vec<FlowRecord>> {
+    let Some(items) = sequence.as_array() else {
+        return Err(Error::Invalid(vec![Violation {
+            flow: None,
+            field: Some("sequence".into()),
+            rule: Rule::Type { expected: "an array of flow objects", found: json_type(sequence) },
+        }]));
+    };
+    let mut problems = Vec::new();
+    if items.len() != expected_len {
+        problems.push(Violation {
+            flow: None,
+            field: Some("sequence".into()),
+            rule: Rule::Length { expected: expected_len, actual: items.len() },
+        });
+    }
+    let mut flows = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match parse_flow(item, i) {
+            Ok(flow) => flows.push(flow),
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
+    if problems.is_empty() { Ok(flows) } else { Err(Error::Invalid(problems)) }
+}
+
+/// Parses and validates one flow object; `index` locates it in error messages.
+pub fn parse_flow(value: &Value, index: usize) -> Result<FlowRecord, Vec<Violation>> {
+    let Some(object) = value.as_object() else {
+        return Err(vec![Violation {
+            flow: Some(index),
+            field: None,
+            rule: Rule::Type { expected: "an object", found: json_type(value) },
+        }]);
+    };
+    let mut problems = Vec::new();
+    let mut values = Vec::with_capacity(FEATURES.len());
+    for feature in FEATURES {
+        let value = object.get(feature.name).unwrap_or(&Value::Null);
+        let parsed = match (feature.kind, value) {
+            (_, Value::Null) => Err(Rule::Required),
+            (FeatureKind::Numeric, Value::Number(n)) => {
+                // serde_json yields no f64 for numbers beyond its range only with
+                // `arbitrary_precision`; treat that the same as a non-finite value.
+                n.as_f64().map(OwnedValue::Number).ok_or(Rule::Finite)
+            }
+            (FeatureKind::Categorical, Value::String(s)) => Ok(OwnedValue::Category(s.clone())),
+            (FeatureKind::Numeric, other) => {
+                Err(Rule::Type { expected: "a number", found: json_type(other) })
+            }
+            (FeatureKind::Categorical, other) => {
+                Err(Rule::Type { expected: "a string", found: json_type(other) })
+            }
+        };
+        match parsed {
+            Ok(v) => values.push(v),
+            Err(rule) => problems.push(Violation::at(index, feature.name, rule)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let flow = FlowRecord::from_checked_values(values);
+    let problems = flow.violations(index);
+    if problems.is_empty() { Ok(flow) } else { Err(problems) }
+}
+
+impl FlowRecord {
+    /// Checks the value rules (numbers finite and non-negative) of a record built in code.
+    ///
+    /// ```
+    /// # let mut flow: flow_features::FlowRecord = serde_json::from_str(
+    /// #     include_str!("../tests/fixtures/sample_request.json")).map(|r: serde_json::Value|
+    /// #     serde_json::from_value(r["sequence"][0].clone()).unwrap()).unwrap();
+    /// flow.sbytes = -1.0;
+    /// assert!(flow.validate(0).is_err());
+    /// ```
+    pub fn validate(&self, index: usize) -> Result<()> {
+        let problems = self.violations(index);
+        if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(problems)) }
+    }
+
+    fn violations(&self, index: usize) -> Vec<Violation> {
+        FEATURES
+            .iter()
+            .zip(self.values())
+            .filter_map(|(feature, value)| match value {
+                FeatureValue::Number(x) if !x.is_finite() => {
+                    Some(Violation::at(index, feature.name, Rule::Finite))
+                }
+                FeatureValue::Number(x) if x < 0.0 => {
+                    Some(Violation::at(index, feature.name, Rule::NonNegative { value: x }))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Value {
+        serde_json::from_str(include_str!("../tests/fixtures/sample_request.json")).unwrap()
+    }
+
+    fn problems(sequence: &Value) -> Vec<String> {
+        match parse_window(sequence, 10) {
+            Err(Error::Invalid(v)) => v.iter().map(ToString::to_string).collect(),
+            other => panic!("expected violations, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_sample_request_is_valid_and_extra_keys_are_ignored() {
+        let mut body = sample();
+        body["sequence"][0]["id"] = json!(17);
+        body["sequence"][0]["attack_cat"] = json!("Normal");
+        let flows = parse_window(&body["sequence"], 10).unwrap();
+        assert_eq!(flows.len(), 10);
+        assert_eq!(flows[0].proto, "tcp");
+        assert_eq!(flows[0].spkts, 6.0);
+    }
+
+    #[test]
+    fn every_problem_names_its_flow_and_field() {
+        let mut body = sample();
+        let seq = &mut body["sequence"];
+        seq[1].as_object_mut().unwrap().remove("dur");
+        seq[2]["dur"] = json!("abc");
+        seq[3]["spkts"] = json!(-4);
+        seq[4]["proto"] = json!(6);
+        seq[5]["sbytes"] = Value::Null;
+        seq[6] = json!([1, 2]);
+        assert_eq!(
+            problems(seq),
+            [
+                "sequence[1].dur: is required",
+                "sequence[2].dur: must be a number, got string",
+                "sequence[3].spkts: must be >= 0, got -4",
+                "sequence[4].proto: must be a string, got number",
+                "sequence[5].sbytes: is required",
+                "sequence[6]: must be an object, got array",
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_lengths_and_shapes_are_rejected() {
+        let body = sample();
+        let mut nine = body["sequence"].clone();
+        nine.as_array_mut().unwrap().pop();
+        assert_eq!(problems(&nine), ["sequence: must hold exactly 10 flows, got 9"]);
+        let mut eleven = body["sequence"].clone();
+        let first = eleven[0].clone();
+        eleven.as_array_mut().unwrap().push(first);
+        assert_eq!(problems(&eleven), ["sequence: must hold exactly 10 flows, got 11"]);
+        assert_eq!(problems(&json!([])), ["sequence: must hold exactly 10 flows, got 0"]);
+        assert_eq!(
+            problems(&json!({"dur": 1})),
+            ["sequence: must be an array of flow objects, got object"]
+        );
+    }
+
+    #[test]
+    fn records_built_in_code_reject_non_finite_numbers() {
+        let mut flow: FlowRecord = serde_json::from_value(sample()["sequence"][0].clone()).unwrap();
+        assert!(flow.validate(0).is_ok());
+        flow.rate = f64::NAN;
+        flow.dur = f64::INFINITY;
+        let Err(Error::Invalid(found)) = flow.validate(3) else { panic!() };
+        let found: Vec<_> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            ["sequence[3].dur: must be a finite number", "sequence[3].rate: must be a finite number"]
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! The inference handle: a loaded model with its preprocessing, shared across threads.
+
+use std::path::Path;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use flow_features::{CategoryCoding, FeatureMatrix, FlowRecord, Preprocessor};
+use serde::Serialize;
+
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::model::LstmDetector;
+use crate::model_dir::{ModelFiles, ModelManifest, check_fit, load_weights};
+
+/// The verdict on one window.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Prediction {
+    /// Probability that the window's last flow is part of an attack.
+    pub probability: f32,
+    /// `1` (attack) when `probability > threshold`, else `0` (normal).
+    pub class: u8,
+    /// The decision threshold applied.
+    pub threshold: f32,
+}
+
+impl Prediction {
+    /// `"attack"` or `"normal"`.
+    pub fn label(&self) -> &'static str {
+        if self.class == 1 { "attack" } else { "normal" }
+    }
+}
+
+/// A loaded detector: network, preprocessing and threshold. `Send + Sync`: share one behind an
+/// `Arc` across server workers; concurrent calls do not block each other.
+///
+/// ```
+/// use lstm_detector::Detector;
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed");
+/// let detector = Detector::from_dir(dir)?; // e.g. "models/unsw-nb15-seed"
+/// let body: serde_json::Value = serde_json::from_str(include_str!(concat!(
+///     env!("CARGO_MANIFEST_DIR"), "/../flow-features/tests/fixtures/sample_request.json")))?;
+/// let flows = flow_features::parse_window(&body["sequence"], detector.sequence_length())?;
+/// let verdict = detector.predict(&flows)?;
+/// assert!((0.0..=1.0).contains(&verdict.probability));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Detector {
+    model: LstmDetector,
+    preprocessor: Preprocessor,
+    manifest: ModelManifest,
+    device: Device,
+}
+
+impl Detector {
+    /// Loads a model directory on the default backend.
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self> {
+        Self::load(&ModelFiles::read_dir(dir)?, Backend::default())
+    }
+
+    /// Loads a model from its files on `backend`.
+    pub fn load(files: &ModelFiles, backend: Backend) -> Result<Self> {
+        let manifest = files.parse_manifest()?;
+        let preprocessor = Preprocessor::from_json(&files.preprocessing)?;
+        check_fit(&manifest, preprocessor.columns())?;
+        let device = backend.device();
+        let mut model = manifest.architecture.init(&device);
+        load_weights(&mut model, &mut files.weights_store())?;
+        Ok(Self { model, preprocessor, manifest, device })
+    }
+
+    /// Wraps a network already in memory (e.g. just trained or imported).
+    pub fn from_parts(
+        model: LstmDetector,
+        preprocessor: Preprocessor,
+        manifest: ModelManifest,
+        device: Device,
+    ) -> Result<Self> {
+        check_fit(&manifest, preprocessor.columns())?;
+        Ok(Self { model, preprocessor, manifest, device })
+    }
+
+    /// The model's manifest (id, architecture, threshold).
+    pub fn manifest(&self) -> &ModelManifest {
+        &self.manifest
+    }
+
+    /// The encoder and scaler the model expects.
+    pub fn preprocessor(&self) -> &Preprocessor {
+        &self.preprocessor
+    }
+
+    /// Flows per window.
+    pub fn sequence_length(&self) -> usize {
+        self.preprocessor.sequence_length()
+    }
+
+    /// Scores one window of exactly [`sequence_length`](Self::sequence_length) flows.
+    pub fn predict(&self, flows: &[FlowRecord]) -> Result<Prediction> {
+        self.predict_with(flows, CategoryCoding::Training)
+    }
+
+    /// Scores one window with an explicit category coding (see [`CategoryCoding`]).
+    pub fn predict_with(&self, flows: &[FlowRecord], coding: CategoryCoding) -> Result<Prediction> {
+        let window = self.preprocessor.window_with(flows, coding)?;
+        Ok(self.verdict(self.probabilities(window.values())?[0]))
+    }
+
+    /// Scores every sliding window of `matrix` (rows from [`Preprocessor::encode`]): one
+    /// prediction per flow from the `sequence_length`-th on, in `batch_size` chunks.
+    pub fn predict_sliding(&self, matrix: &FeatureMatrix, batch_size: usize) -> Result<Vec<Prediction>> {
+        let rows = self.sequence_length();
+        let mut out = Vec::with_capacity(matrix.rows().saturating_sub(rows - 1));
+        let windows: Vec<&[f32]> = matrix.sliding_windows(rows).collect();
+        let mut batch = Vec::new();
+        for chunk in windows.chunks(batch_size.max(1)) {
+            batch.clear();
+            chunk.iter().for_each(|w| batch.extend_from_slice(w));
+            out.extend(self.probabilities(&batch)?.into_iter().map(|p| self.verdict(p)));
+        }
+        Ok(out)
+    }
+
+    /// Attack probabilities of a batch of encoded windows, concatenated row-major
+    /// (`[batch, sequence_length, columns]` flattened).
+    pub fn probabilities(&self, windows: &[f32]) -> Result<Vec<f32>> {
+        let (rows, columns) = (self.sequence_length(), self.preprocessor.columns());
+        let per_window = rows * columns;
+        if windows.is_empty() || windows.len() % per_window != 0 {
+            return Err(Error::BatchShape { len: windows.len(), rows, columns });
+        }
+        let batch = windows.len() / per_window;
+        let data = TensorData::new(windows.to_vec(), [batch, rows, columns]);
+        let input = Tensor::<3>::from_data(data, &self.device);
+        let output = self.model.forward(input).into_data();
+        output.try_to_vec::<f32>().map_err(|e| Error::Backend(format!("{e:?}")))
+    }
+
+    fn verdict(&self, probability: f32) -> Prediction {
+        let threshold = self.manifest.threshold;
+        Prediction { probability, class: u8::from(probability > threshold), threshold }
+    }
+}

@@ -1,0 +1,40 @@
+//! The crate's error type.
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Flows or windows failed validation or encoding (see [`flow_features::Error`]).
+    #[error(transparent)]
+    Features(#[from] flow_features::Error),
+    /// A model directory or its manifest is malformed or inconsistent.
+    #[error("invalid model: {0}")]
+    InvalidModel(String),
+    /// A model file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// Weights could not be loaded into, or saved from, the network.
+    #[error("weights: {0}")]
+    Weights(String),
+    /// A batch of windows does not have the shape the model reads.
+    #[error("batch of {len} values is not a whole number of [{rows}, {columns}] windows")]
+    BatchShape {
+        /// Values given.
+        len: usize,
+        /// Flows per window.
+        rows: usize,
+        /// Features per flow.
+        columns: usize,
+    },
+    /// The tensor backend failed.
+    #[error("backend: {0}")]
+    Backend(String),
+}
+
+/// Convenience alias for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

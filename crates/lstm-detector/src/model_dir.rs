@@ -1,0 +1,155 @@
+//! Model directories: `model.json` (what the model is), `preprocessing.json` (how flows become
+//! its input) and `weights.bpk` (Burn's burnpack format).
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use burn::tensor::Bytes;
+use burn_store::{BurnpackStore, ModuleSnapshot};
+use flow_features::PreprocessingDescription;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{LstmDetector, LstmDetectorConfig};
+
+/// File name of the manifest inside a model directory.
+pub const MANIFEST_FILE: &str = "model.json";
+/// File name of the preprocessing description inside a model directory.
+pub const PREPROCESSING_FILE: &str = "preprocessing.json";
+/// File name of the weights inside a model directory.
+pub const WEIGHTS_FILE: &str = "weights.bpk";
+
+/// `model.json`: identity, architecture and decision threshold of a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelManifest {
+    /// Short identifier reported with each prediction (e.g. `unsw-nb15-seed`).
+    pub id: String,
+    /// One line on where the model comes from.
+    #[serde(default)]
+    pub description: String,
+    /// The network's sizes; the weights must match them.
+    pub architecture: LstmDetectorConfig,
+    /// A window is an attack when its probability is strictly above this value.
+    pub threshold: f32,
+}
+
+impl ModelManifest {
+    fn check(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::InvalidModel(m.to_owned()));
+        if self.id.trim().is_empty() {
+            return bad("id is empty");
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return bad("threshold must lie in [0, 1]");
+        }
+        let arch = &self.architecture;
+        if arch.input_size == 0 || arch.hidden_sizes.is_empty() || arch.hidden_sizes.contains(&0) {
+            return bad("architecture needs input_size > 0 and at least one non-zero hidden size");
+        }
+        if !(0.0..1.0).contains(&arch.dropout) {
+            return bad("dropout must lie in [0, 1)");
+        }
+        Ok(())
+    }
+}
+
+/// The three files of a model, read from a directory or embedded in a binary.
+#[derive(Debug, Clone)]
+pub struct ModelFiles {
+    /// Contents of `model.json`.
+    pub manifest: Cow<'static, str>,
+    /// Contents of `preprocessing.json`.
+    pub preprocessing: Cow<'static, str>,
+    /// Contents of `weights.bpk`.
+    pub weights: Cow<'static, [u8]>,
+}
+
+impl ModelFiles {
+    /// Reads the files of the model directory `dir`.
+    pub fn read_dir(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read(&path).map_err(|source| Error::Io { path: path.display().to_string(), source })
+        };
+        let text = |name: &str| {
+            String::from_utf8(read(name)?)
+                .map_err(|_| Error::InvalidModel(format!("{name} is not UTF-8")))
+        };
+        Ok(Self {
+            manifest: Cow::Owned(text(MANIFEST_FILE)?),
+            preprocessing: Cow::Owned(text(PREPROCESSING_FILE)?),
+            weights: Cow::Owned(read(WEIGHTS_FILE)?),
+        })
+    }
+
+    /// Parses and checks the manifest.
+    pub fn parse_manifest(&self) -> Result<ModelManifest> {
+        let manifest: ModelManifest = serde_json::from_str(&self.manifest)
+            .map_err(|e| Error::InvalidModel(format!("{MANIFEST_FILE}: {e}")))?;
+        manifest.check()?;
+        Ok(manifest)
+    }
+
+    /// A burnpack store reading the weights (zero-copy for embedded weights).
+    pub(crate) fn weights_store(&self) -> BurnpackStore {
+        match &self.weights {
+            Cow::Borrowed(bytes) => BurnpackStore::from_static(bytes),
+            Cow::Owned(bytes) => BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.clone()))),
+        }
+    }
+}
+
+/// Loads weights from `store` into `model`; every parameter must be present, none left over.
+pub(crate) fn load_weights(model: &mut LstmDetector, store: &mut BurnpackStore) -> Result<()> {
+    let applied = model.load_from(store).map_err(|e| Error::Weights(e.to_string()))?;
+    if !applied.errors.is_empty() || !applied.missing.is_empty() || !applied.unused.is_empty() {
+        return Err(Error::Weights(format!(
+            "weights do not fit the architecture: {} errors, missing {:?}, unused {:?}",
+            applied.errors.len(),
+            applied.missing.iter().map(|(p, _)| p).collect::<Vec<_>>(),
+            applied.unused
+        )));
+    }
+    Ok(())
+}
+
+/// Writes a model directory: manifest, preprocessing description and weights.
+pub fn write_model_dir(
+    dir: impl AsRef<Path>,
+    manifest: &ModelManifest,
+    preprocessing: &PreprocessingDescription,
+    model: &LstmDetector,
+) -> Result<()> {
+    let dir = dir.as_ref();
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| Error::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let documents = [
+        (MANIFEST_FILE, serde_json::to_string_pretty(manifest)),
+        (PREPROCESSING_FILE, serde_json::to_string_pretty(preprocessing)),
+    ];
+    for (name, text) in documents {
+        let text = text.map_err(|e| Error::InvalidModel(format!("{name}: {e}")))?;
+        let path = dir.join(name);
+        std::fs::write(&path, text + "\n").map_err(io(&path))?;
+    }
+    let path = dir.join(WEIGHTS_FILE);
+    let mut store = BurnpackStore::from_file(&path).overwrite(true).metadata("model_id", &manifest.id);
+    model.save_into(&mut store).map_err(|e| Error::Weights(e.to_string()))?;
+    Ok(())
+}
+
+/// Checks that the preprocessing feeds the architecture the right number of columns.
+pub(crate) fn check_fit(manifest: &ModelManifest, columns: usize) -> Result<()> {
+    if manifest.architecture.input_size != columns {
+        return Err(Error::InvalidModel(format!(
+            "preprocessing yields {columns} columns but the network reads {}",
+            manifest.architecture.input_size
+        )));
+    }
+    Ok(())
+}
