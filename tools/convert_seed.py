@@ -1,6 +1,3 @@
-import warnings
-
-warnings.filterwarnings("ignore", message="Trying to unpickle")  # scikit-learn 1.6 pickles
 #!/usr/bin/env python3
 """Convert the original system's artifacts into a model directory this project serves.
 
@@ -24,6 +21,7 @@ Usage: pip install h5py onnx numpy scikit-learn joblib onnxruntime
 import argparse
 import json
 import pathlib
+import warnings
 
 import h5py
 import joblib
@@ -32,6 +30,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 HIDDEN = 20
+
+warnings.filterwarnings("ignore", message="Trying to unpickle")  # the pickles are from scikit-learn 1.6
 
 
 def keras_to_onnx_gates(m: np.ndarray) -> np.ndarray:
