@@ -38,4 +38,4 @@ pub use preprocessing::{
     CategoryCoding, ColumnSpec, Encoding, PreprocessingDescription, Preprocessor, Scaling,
 };
 pub use schema::{FEATURES, Feature, FeatureKind, FeatureValue, FlowRecord, feature_index};
-pub use validate::{parse_flow, parse_window};
+pub use validate::{parse_flow, parse_window, parse_window_request};

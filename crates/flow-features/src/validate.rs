@@ -43,6 +43,30 @@ pub fn parse_window(sequence: &Value, expected_len: usize) -> Result<Vec<FlowRec
     if problems.is_empty() { Ok(flows) } else { Err(Error::Invalid(problems)) }
 }
 
+/// Parses and validates a request body `{"sequence": [flow, …]}` (the original service's
+/// format): the body must be an object whose `sequence` is a valid window (see [`parse_window`]).
+///
+/// ```
+/// use flow_features::parse_window_request;
+/// let err = parse_window_request(&serde_json::json!({"flows": []}), 10).unwrap_err();
+/// assert_eq!(err.to_string(), "sequence: is required");
+/// ```
+pub fn parse_window_request(body: &Value, expected_len: usize) -> Result<Vec<FlowRecord>> {
+    let violation = |field: Option<&str>, rule| {
+        Error::Invalid(vec![Violation { flow: None, field: field.map(str::to_owned), rule }])
+    };
+    match body {
+        Value::Object(map) => match map.get("sequence") {
+            None | Some(Value::Null) => Err(violation(Some("sequence"), Rule::Required)),
+            Some(sequence) => parse_window(sequence, expected_len),
+        },
+        other => Err(violation(
+            None,
+            Rule::Type { expected: "an object {\"sequence\": [...]}", found: json_type(other) },
+        )),
+    }
+}
+
 /// Parses and validates one flow object; `index` locates it in error messages.
 pub fn parse_flow(value: &Value, index: usize) -> Result<FlowRecord, Vec<Violation>> {
     let Some(object) = value.as_object() else {
@@ -175,6 +199,18 @@ mod tests {
                 "sequence[6]: must be an object, got array",
             ]
         );
+    }
+
+    #[test]
+    fn request_bodies_must_be_objects_with_a_sequence() {
+        let one = |body: Value| match parse_window_request(&body, 10) {
+            Err(Error::Invalid(v)) => v.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(one(json!([])), ["must be an object {\"sequence\": [...]}, got array"]);
+        assert_eq!(one(json!({"sequence": null})), ["sequence: is required"]);
+        assert_eq!(one(json!({"sequence": "x"})), ["sequence: must be an array of flow objects, got string"]);
+        assert_eq!(parse_window_request(&sample(), 10).unwrap().len(), 10);
     }
 
     #[test]

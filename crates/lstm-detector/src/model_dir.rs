@@ -92,12 +92,11 @@ impl ModelFiles {
         Ok(manifest)
     }
 
-    /// A burnpack store reading the weights (zero-copy for embedded weights).
+    /// A burnpack store reading the weights.
     pub(crate) fn weights_store(&self) -> BurnpackStore {
-        match &self.weights {
-            Cow::Borrowed(bytes) => BurnpackStore::from_static(bytes),
-            Cow::Owned(bytes) => BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes.clone()))),
-        }
+        // Always an owned copy: `BurnpackStore::from_static` reads tensors in place and panics
+        // when `include_bytes!` data is not aligned for f32, which nothing guarantees.
+        BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(self.weights.to_vec())))
     }
 }
 

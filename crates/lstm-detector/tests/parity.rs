@@ -76,17 +76,32 @@ fn the_original_sample_request_reproduces_the_original_service() {
 }
 
 #[test]
-fn embedded_and_directory_models_agree() {
+fn embedded_weights_load_whatever_their_alignment() {
     let dir = ModelFiles::read_dir(SEED_DIR).unwrap();
-    let leaked = ModelFiles {
-        manifest: dir.manifest.clone(),
-        preprocessing: dir.preprocessing.clone(),
-        weights: std::borrow::Cow::Borrowed(Box::leak(dir.weights.clone().into_owned().into_boxed_slice())),
-    };
+    // `include_bytes!` data has no alignment guarantee: place the weights at an odd address.
+    let mut buffer = vec![0u8; dir.weights.len() + 1];
+    buffer[1..].copy_from_slice(&dir.weights);
+    let buffer: &'static [u8] = Box::leak(buffer.into_boxed_slice());
+    let embedded = ModelFiles { weights: std::borrow::Cow::Borrowed(&buffer[1..]), ..dir.clone() };
     let a = Detector::load(&dir, Default::default()).unwrap();
-    let b = Detector::load(&leaked, Default::default()).unwrap();
+    let b = Detector::load(&embedded, Default::default()).unwrap();
     let window = vec![0.25_f32; 340];
     assert_eq!(a.probabilities(&window).unwrap(), b.probabilities(&window).unwrap());
+}
+
+#[test]
+fn broken_model_files_give_errors() {
+    let dir = ModelFiles::read_dir(SEED_DIR).unwrap();
+    let truncated = ModelFiles { weights: dir.weights[..dir.weights.len() / 2].to_vec().into(), ..dir.clone() };
+    assert!(Detector::load(&truncated, Default::default()).is_err());
+    let wider = dir.manifest.replace("[\n      20,\n      20\n    ]", "[32, 20]");
+    assert_ne!(wider, dir.manifest, "manifest layout changed: update this test");
+    let wider = ModelFiles { manifest: wider.into(), ..dir.clone() };
+    let err = Detector::load(&wider, Default::default()).unwrap_err().to_string();
+    assert!(err.starts_with("weights"), "{err}");
+    assert!(Detector::from_dir("/nonexistent/model").is_err());
+    let score = Detector::load(&dir, Default::default()).unwrap().probabilities(&[0.0; 339]);
+    assert!(matches!(score, Err(lstm_detector::Error::BatchShape { len: 339, .. })));
 }
 
 #[test]

@@ -1,0 +1,130 @@
+//! The service's error type, its HTTP status and its JSON body, in one place.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError, error::JsonPayloadError};
+use flow_features::Violation;
+use serde::Serialize;
+
+/// Every error a request can end with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not valid JSON.
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    /// The body is not declared as `application/json`.
+    #[error("unsupported content type: send the body as application/json")]
+    UnsupportedMediaType,
+    /// The body exceeds the configured limit.
+    #[error("request body exceeds the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The JSON is well-formed but breaks the request rules.
+    #[error("{}", summary(.0))]
+    Validation(Vec<Violation>),
+    /// No such route.
+    #[error("no route {method} {path}")]
+    NotFound {
+        /// Request method.
+        method: String,
+        /// Request path.
+        path: String,
+    },
+    /// A fault inside the service; logged, never the client's doing.
+    #[error("internal error")]
+    Internal(String),
+}
+
+fn summary(violations: &[Violation]) -> String {
+    match violations.len() {
+        1 => format!("invalid request: {}", violations[0]),
+        n => format!("invalid request: {n} problems"),
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `validation_failed`.
+    pub code: &'static str,
+    /// Human-readable summary.
+    pub message: String,
+    /// Each broken rule, with the flow index and field it concerns (validation errors only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Violation>,
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidJson(_) => "invalid_json",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::NotFound { .. } => "not_found",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(detail) = self {
+            tracing::error!(%detail, "internal error");
+        }
+        let errors = match self {
+            ApiError::Validation(v) => v.clone(),
+            _ => Vec::new(),
+        };
+        HttpResponse::build(self.status_code()).json(ErrorBody {
+            code: self.code(),
+            message: self.to_string(),
+            errors,
+        })
+    }
+}
+
+impl From<flow_features::Error> for ApiError {
+    fn from(e: flow_features::Error) -> Self {
+        match e {
+            flow_features::Error::Invalid(v) => ApiError::Validation(v),
+            flow_features::Error::Json(e) => ApiError::InvalidJson(e.to_string()),
+            // Descriptions and dataset files are loaded by the service, never sent by clients.
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<lstm_detector::Error> for ApiError {
+    fn from(e: lstm_detector::Error) -> Self {
+        match e {
+            lstm_detector::Error::Features(e) => e.into(),
+            // Model files and batch shapes are the service's own doing.
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Maps actix's JSON extractor errors to [`ApiError`] (installed in the app's `JsonConfig`).
+pub(crate) fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::PayloadTooLarge { limit }
+        }
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(e) => ApiError::InvalidJson(e.to_string()),
+        other => ApiError::InvalidJson(other.to_string()),
+    }
+}

@@ -1,0 +1,58 @@
+//! The HTTP service: `POST /predict` over the LSTM detector, `GET /health`.
+//!
+//! The binary (`anomaly-api`) parses [`Config`] and calls [`serve`]; tests and embedders can
+//! start the same server with [`start`]. No ML logic lives here: requests are parsed and scored
+//! by `flow-features` and `lstm-detector`, and their errors are mapped to HTTP in [`error`].
+
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod state;
+
+use std::net::SocketAddr;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, middleware, web};
+
+pub use config::Config;
+pub use error::ApiError;
+pub use state::AppState;
+
+/// Binds the server described by `config` and returns it (not yet awaited) with the bound
+/// address (useful with port 0).
+pub fn start(config: &Config, state: AppState) -> std::io::Result<(Server, SocketAddr)> {
+    let body_limit = config.body_limit;
+    let state = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        let json = web::JsonConfig::default()
+            .limit(body_limit)
+            .error_handler(move |err, _req| error::json_error(err, body_limit).into());
+        App::new()
+            .app_data(state.clone())
+            .app_data(json)
+            .wrap(middleware::Logger::new("%r %s %Dms").log_target("anomaly_api::http"))
+            .configure(routes::predict::configure)
+            .configure(routes::health::configure)
+            .default_service(web::to(not_found))
+    })
+    .shutdown_timeout(10);
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    let server = server.bind(config.bind)?;
+    let addr = server.addrs()[0];
+    Ok((server.run(), addr))
+}
+
+/// Loads the models and serves until SIGINT/SIGTERM (in-flight requests finish first).
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let state = AppState::load(&config)?;
+    let (server, addr) = start(&config, state)?;
+    tracing::info!(%addr, "listening");
+    server.await?;
+    Ok(())
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound { method: req.method().to_string(), path: req.path().to_owned() })
+}

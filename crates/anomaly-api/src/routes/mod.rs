@@ -1,0 +1,4 @@
+//! HTTP routes; each module exposes `configure`.
+
+pub mod health;
+pub mod predict;
