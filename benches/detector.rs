@@ -11,8 +11,10 @@ use flow_features::parse_window_request;
 use lstm_detector::Detector;
 
 const SEED_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed");
-const SAMPLE: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../flow-features/tests/fixtures/sample_request.json"));
+const SAMPLE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../flow-features/tests/fixtures/sample_request.json"
+));
 
 fn benches(c: &mut Criterion) {
     let detector = Detector::from_dir(SEED_DIR).unwrap();
@@ -26,12 +28,23 @@ fn benches(c: &mut Criterion) {
     });
 
     let flows = parse_window_request(&body, 10).unwrap();
-    let window = detector.preprocessor().window(&flows).unwrap().into_values();
-    c.bench_function("detector_one_window", |b| b.iter(|| detector.probabilities(black_box(&window)).unwrap()));
+    let window = detector
+        .preprocessor()
+        .window(&flows)
+        .unwrap()
+        .into_values();
+    c.bench_function("detector_one_window", |b| {
+        b.iter(|| detector.probabilities(black_box(&window)).unwrap())
+    });
 
     let mut group = c.benchmark_group("detector_batch");
     for batch in [1usize, 64, 1024] {
-        let windows: Vec<f32> = window.iter().copied().cycle().take(batch * window.len()).collect();
+        let windows: Vec<f32> = window
+            .iter()
+            .copied()
+            .cycle()
+            .take(batch * window.len())
+            .collect();
         group.throughput(Throughput::Elements(batch as u64));
         group.bench_with_input(BenchmarkId::from_parameter(batch), &windows, |b, w| {
             b.iter(|| detector.probabilities(black_box(w)).unwrap())

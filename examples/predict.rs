@@ -15,7 +15,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let request = args
         .next()
         .unwrap_or_else(|| "crates/flow-features/tests/fixtures/sample_request.json".into());
-    let model = args.next().unwrap_or_else(|| "models/unsw-nb15-seed".into());
+    let model = args
+        .next()
+        .unwrap_or_else(|| "models/unsw-nb15-seed".into());
 
     let detector = Detector::from_dir(&model)?;
     let body: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&request)?)?;

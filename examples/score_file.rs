@@ -15,8 +15,12 @@ use lstm_detector::Detector;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
-    let file = args.next().ok_or("usage: score_file <flows.parquet|flows.csv> [model dir]")?;
-    let model = args.next().unwrap_or_else(|| "models/unsw-nb15-seed".into());
+    let file = args
+        .next()
+        .ok_or("usage: score_file <flows.parquet|flows.csv> [model dir]")?;
+    let model = args
+        .next()
+        .unwrap_or_else(|| "models/unsw-nb15-seed".into());
     let detector = Detector::from_dir(&model)?;
 
     let rows = read_flows(&file)?;
@@ -26,7 +30,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let predictions = detector.predict_sliding(&matrix, 1024)?;
     let elapsed = started.elapsed();
 
-    let labels = rows[detector.sequence_length() - 1..].iter().map(|r| r.label);
+    let labels = rows[detector.sequence_length() - 1..]
+        .iter()
+        .map(|r| r.label);
     let (mut correct, mut labelled) = (0usize, 0usize);
     for (prediction, label) in predictions.iter().zip(labels) {
         if let Some(label) = label {
@@ -35,10 +41,22 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     let attacks = predictions.iter().filter(|p| p.class == 1).count();
-    println!("{} rows, {} windows scored in {:.2?} ({:.0} windows/s)", rows.len(), predictions.len(), elapsed, predictions.len() as f64 / elapsed.as_secs_f64());
-    println!("predicted attack: {attacks} ({:.1} %)", 100.0 * attacks as f64 / predictions.len().max(1) as f64);
+    println!(
+        "{} rows, {} windows scored in {:.2?} ({:.0} windows/s)",
+        rows.len(),
+        predictions.len(),
+        elapsed,
+        predictions.len() as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "predicted attack: {attacks} ({:.1} %)",
+        100.0 * attacks as f64 / predictions.len().max(1) as f64
+    );
     if labelled > 0 {
-        println!("accuracy against the last row's label: {:.4} ({correct}/{labelled})", correct as f64 / labelled as f64);
+        println!(
+            "accuracy against the last row's label: {:.4} ({correct}/{labelled})",
+            correct as f64 / labelled as f64
+        );
     }
     Ok(())
 }

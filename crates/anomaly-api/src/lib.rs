@@ -54,5 +54,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound { method: req.method().to_string(), path: req.path().to_owned() })
+    Err(ApiError::NotFound {
+        method: req.method().to_string(),
+        path: req.path().to_owned(),
+    })
 }

@@ -20,7 +20,9 @@ impl AppState {
             Some(dir) => ModelFiles::read_dir(dir)?,
             None => embedded_seed_model(),
         };
-        Ok(Self { detector: Arc::new(Detector::load(&files, Backend::default())?) })
+        Ok(Self {
+            detector: Arc::new(Detector::load(&files, Backend::default())?),
+        })
     }
 }
 
@@ -29,7 +31,11 @@ impl AppState {
 pub fn embedded_seed_model() -> ModelFiles {
     macro_rules! seed_file {
         ($include:ident, $name:literal) => {
-            $include!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed/", $name))
+            $include!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../models/unsw-nb15-seed/",
+                $name
+            ))
         };
     }
     ModelFiles {

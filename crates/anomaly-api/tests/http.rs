@@ -14,11 +14,18 @@ struct TestServer {
 
 impl TestServer {
     fn start(config: Config) -> Self {
-        let config = Config { bind: "127.0.0.1:0".parse().unwrap(), workers: Some(1), ..config };
+        let config = Config {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            workers: Some(1),
+            ..config
+        };
         let state = AppState::load(&config).expect("models load");
         let (server, addr) = start(&config, state).expect("server binds");
         actix_rt::spawn(server);
-        Self { base: format!("http://{addr}"), client: awc::Client::default() }
+        Self {
+            base: format!("http://{addr}"),
+            client: awc::Client::default(),
+        }
     }
 
     async fn post(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> (u16, Value) {
@@ -31,11 +38,15 @@ impl TestServer {
             .expect("request completes");
         let status = response.status().as_u16();
         let body = response.body().limit(1 << 20).await.expect("body");
-        (status, serde_json::from_slice(&body).expect("every response is JSON"))
+        (
+            status,
+            serde_json::from_slice(&body).expect("every response is JSON"),
+        )
     }
 
     async fn predict(&self, body: &Value) -> (u16, Value) {
-        self.post("/predict", "application/json", body.to_string()).await
+        self.post("/predict", "application/json", body.to_string())
+            .await
     }
 }
 
@@ -55,7 +66,12 @@ async fn predict_answers_the_original_keys_and_more() {
     assert_eq!(body["threshold"], 0.5);
     assert_eq!(body["model"], "unsw-nb15-seed");
 
-    let mut health = server.client.get(format!("{}/health", server.base)).send().await.unwrap();
+    let mut health = server
+        .client
+        .get(format!("{}/health", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status().as_u16(), 200);
     assert_eq!(health.json::<Value>().await.unwrap()["status"], "ok");
 }
@@ -66,14 +82,24 @@ async fn windows_of_real_rows_score_as_tensorflow() {
         "../../lstm-detector/tests/fixtures/real_rows_golden.json"
     ))
     .unwrap();
-    let detector_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/unsw-nb15-seed");
-    let server = TestServer::start(Config { detector: Some(detector_dir), ..Config::default() });
+    let detector_dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/unsw-nb15-seed");
+    let server = TestServer::start(Config {
+        detector: Some(detector_dir),
+        ..Config::default()
+    });
     for window in golden["windows"].as_array().unwrap() {
-        let (status, body) = server.predict(&json!({ "sequence": window["sequence"] })).await;
+        let (status, body) = server
+            .predict(&json!({ "sequence": window["sequence"] }))
+            .await;
         assert_eq!(status, 200, "{body}");
         let expected = window["probability"].as_f64().unwrap();
         let got = body["probability"].as_f64().unwrap();
-        assert!((got - expected).abs() < 1e-5, "row {}: {got} vs {expected}", window["first_row"]);
+        assert!(
+            (got - expected).abs() < 1e-5,
+            "row {}: {got} vs {expected}",
+            window["first_row"]
+        );
         assert_eq!(body["class"], u8::from(expected > 0.5));
     }
 }
@@ -92,24 +118,157 @@ async fn malformed_requests_get_a_4xx_json_error_naming_the_problem() {
     let json = "application/json";
     let cases: Vec<(&str, &str, String, u16, &str, &str)> = vec![
         // (case, content type, body, status, code, text the message must contain)
-        ("9 flows", json, edited(|b| { b["sequence"].as_array_mut().unwrap().pop(); }), 422, "validation_failed", "exactly 10 flows, got 9"),
-        ("11 flows", json, edited(|b| { let f = b["sequence"][0].clone(); b["sequence"].as_array_mut().unwrap().push(f); }), 422, "validation_failed", "exactly 10 flows, got 11"),
-        ("empty sequence", json, r#"{"sequence": []}"#.into(), 422, "validation_failed", "exactly 10 flows, got 0"),
-        ("missing dur", json, edited(|b| { b["sequence"][3].as_object_mut().unwrap().remove("dur"); }), 422, "validation_failed", "sequence[3].dur: is required"),
-        ("dur is a string", json, edited(|b| b["sequence"][0]["dur"] = json!("abc")), 422, "validation_failed", "sequence[0].dur: must be a number, got string"),
-        ("negative counter", json, edited(|b| b["sequence"][9]["spkts"] = json!(-1)), 422, "validation_failed", "sequence[9].spkts: must be >= 0"),
-        ("unknown proto", json, edited(|b| b["sequence"][5]["proto"] = json!("quic")), 422, "validation_failed", "sequence[5].proto: unknown value"),
-        ("proto is a number", json, edited(|b| b["sequence"][2]["proto"] = json!(6)), 422, "validation_failed", "sequence[2].proto: must be a string"),
-        ("sequence not an array", json, r#"{"sequence": {"dur": 1}}"#.into(), 422, "validation_failed", "sequence: must be an array"),
-        ("no sequence key", json, r#"{"flows": []}"#.into(), 422, "validation_failed", "sequence: is required"),
-        ("body is an array", json, "[1, 2]".into(), 422, "validation_failed", "must be an object"),
-        ("NaN literal", json, sample_text.replacen("0.121478", "NaN", 1), 400, "invalid_json", "invalid JSON"),
-        ("Infinity literal", json, sample_text.replacen("0.121478", "Infinity", 1), 400, "invalid_json", "invalid JSON"),
-        ("number overflowing f64", json, sample_text.replacen("0.121478", "1e999", 1), 400, "invalid_json", "invalid JSON"),
-        ("invalid JSON", json, r#"{"sequence": [{"dur": 1,}"#.into(), 400, "invalid_json", "invalid JSON"),
-        ("empty body", json, String::new(), 400, "invalid_json", "invalid JSON"),
-        ("wrong content type", "text/plain", sample_text.clone(), 415, "unsupported_media_type", "application/json"),
-        ("5 MB body", json, format!(r#"{{"sequence": [], "pad": "{}"}}"#, "x".repeat(5 << 20)), 413, "payload_too_large", "exceeds the limit"),
+        (
+            "9 flows",
+            json,
+            edited(|b| {
+                b["sequence"].as_array_mut().unwrap().pop();
+            }),
+            422,
+            "validation_failed",
+            "exactly 10 flows, got 9",
+        ),
+        (
+            "11 flows",
+            json,
+            edited(|b| {
+                let f = b["sequence"][0].clone();
+                b["sequence"].as_array_mut().unwrap().push(f);
+            }),
+            422,
+            "validation_failed",
+            "exactly 10 flows, got 11",
+        ),
+        (
+            "empty sequence",
+            json,
+            r#"{"sequence": []}"#.into(),
+            422,
+            "validation_failed",
+            "exactly 10 flows, got 0",
+        ),
+        (
+            "missing dur",
+            json,
+            edited(|b| {
+                b["sequence"][3].as_object_mut().unwrap().remove("dur");
+            }),
+            422,
+            "validation_failed",
+            "sequence[3].dur: is required",
+        ),
+        (
+            "dur is a string",
+            json,
+            edited(|b| b["sequence"][0]["dur"] = json!("abc")),
+            422,
+            "validation_failed",
+            "sequence[0].dur: must be a number, got string",
+        ),
+        (
+            "negative counter",
+            json,
+            edited(|b| b["sequence"][9]["spkts"] = json!(-1)),
+            422,
+            "validation_failed",
+            "sequence[9].spkts: must be >= 0",
+        ),
+        (
+            "unknown proto",
+            json,
+            edited(|b| b["sequence"][5]["proto"] = json!("quic")),
+            422,
+            "validation_failed",
+            "sequence[5].proto: unknown value",
+        ),
+        (
+            "proto is a number",
+            json,
+            edited(|b| b["sequence"][2]["proto"] = json!(6)),
+            422,
+            "validation_failed",
+            "sequence[2].proto: must be a string",
+        ),
+        (
+            "sequence not an array",
+            json,
+            r#"{"sequence": {"dur": 1}}"#.into(),
+            422,
+            "validation_failed",
+            "sequence: must be an array",
+        ),
+        (
+            "no sequence key",
+            json,
+            r#"{"flows": []}"#.into(),
+            422,
+            "validation_failed",
+            "sequence: is required",
+        ),
+        (
+            "body is an array",
+            json,
+            "[1, 2]".into(),
+            422,
+            "validation_failed",
+            "must be an object",
+        ),
+        (
+            "NaN literal",
+            json,
+            sample_text.replacen("0.121478", "NaN", 1),
+            400,
+            "invalid_json",
+            "invalid JSON",
+        ),
+        (
+            "Infinity literal",
+            json,
+            sample_text.replacen("0.121478", "Infinity", 1),
+            400,
+            "invalid_json",
+            "invalid JSON",
+        ),
+        (
+            "number overflowing f64",
+            json,
+            sample_text.replacen("0.121478", "1e999", 1),
+            400,
+            "invalid_json",
+            "invalid JSON",
+        ),
+        (
+            "invalid JSON",
+            json,
+            r#"{"sequence": [{"dur": 1,}"#.into(),
+            400,
+            "invalid_json",
+            "invalid JSON",
+        ),
+        (
+            "empty body",
+            json,
+            String::new(),
+            400,
+            "invalid_json",
+            "invalid JSON",
+        ),
+        (
+            "wrong content type",
+            "text/plain",
+            sample_text.clone(),
+            415,
+            "unsupported_media_type",
+            "application/json",
+        ),
+        (
+            "5 MB body",
+            json,
+            format!(r#"{{"sequence": [], "pad": "{}"}}"#, "x".repeat(5 << 20)),
+            413,
+            "payload_too_large",
+            "exceeds the limit",
+        ),
     ];
     for (case, content_type, body, status, code, text) in cases {
         let (got_status, got) = server.post("/predict", content_type, body).await;
@@ -127,7 +286,10 @@ async fn malformed_requests_get_a_4xx_json_error_naming_the_problem() {
     let (status, got) = server.post("/predict", json, body).await;
     assert_eq!(status, 422);
     // Types are checked before vocabularies: the first pass reports the type error.
-    assert_eq!(got["errors"][0], json!({"flow": 1, "field": "dur", "rule": "type", "expected": "a number", "found": "string"}));
+    assert_eq!(
+        got["errors"][0],
+        json!({"flow": 1, "field": "dur", "rule": "type", "expected": "a number", "found": "string"})
+    );
 
     // Unknown routes answer JSON too, and the server still serves after all of the above.
     let (status, got) = server.post("/nope", json, "{}").await;

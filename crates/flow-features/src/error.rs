@@ -41,7 +41,10 @@ fn describe_violations(violations: &[Violation]) -> String {
         many => format!(
             "{} problems: {}",
             many.len(),
-            many.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            many.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
     }
 }
@@ -102,7 +105,11 @@ pub enum Rule {
 
 impl Violation {
     pub(crate) fn at(flow: usize, field: &str, rule: Rule) -> Self {
-        Self { flow: Some(flow), field: Some(field.to_owned()), rule }
+        Self {
+            flow: Some(flow),
+            field: Some(field.to_owned()),
+            rule,
+        }
     }
 }
 

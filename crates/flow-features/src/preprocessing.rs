@@ -123,36 +123,66 @@ impl Preprocessor {
             };
             let codes = match (&spec.encoding, FEATURES[feature].kind) {
                 (Encoding::Numeric, FeatureKind::Numeric) => None,
-                (Encoding::Categorical { vocabulary, aliases }, FeatureKind::Categorical) => {
-                    let codes: HashMap<_, _> =
-                        vocabulary.iter().enumerate().map(|(i, v)| (v.clone(), i)).collect();
+                (
+                    Encoding::Categorical {
+                        vocabulary,
+                        aliases,
+                    },
+                    FeatureKind::Categorical,
+                ) => {
+                    let codes: HashMap<_, _> = vocabulary
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (v.clone(), i))
+                        .collect();
                     if codes.len() != vocabulary.len() || vocabulary.is_empty() {
-                        return bad(format!("{}: vocabulary empty or with duplicates", spec.name));
+                        return bad(format!(
+                            "{}: vocabulary empty or with duplicates",
+                            spec.name
+                        ));
                     }
-                    if let Some((from, to)) = aliases.iter().find(|(_, to)| !codes.contains_key(*to))
+                    if let Some((from, to)) =
+                        aliases.iter().find(|(_, to)| !codes.contains_key(*to))
                     {
-                        return bad(format!("{}: alias {from:?} -> {to:?} not in vocabulary", spec.name));
+                        return bad(format!(
+                            "{}: alias {from:?} -> {to:?} not in vocabulary",
+                            spec.name
+                        ));
                     }
                     Some(codes)
                 }
                 (_, kind) => {
-                    return bad(format!("{}: encoding does not fit a {kind:?} feature", spec.name));
+                    return bad(format!(
+                        "{}: encoding does not fit a {kind:?} feature",
+                        spec.name
+                    ));
                 }
             };
             let (scale, offset) = match spec.scaling {
                 Scaling::Identity => (1.0, 0.0),
                 Scaling::MinMax { data_min, data_max } => {
                     if !(data_min.is_finite() && data_max.is_finite() && data_max >= data_min) {
-                        return bad(format!("{}: min_max needs finite data_min <= data_max", spec.name));
+                        return bad(format!(
+                            "{}: min_max needs finite data_min <= data_max",
+                            spec.name
+                        ));
                     }
                     let range = data_max - data_min;
                     let scale = if range == 0.0 { 1.0 } else { 1.0 / range };
                     (scale, -data_min * scale)
                 }
             };
-            columns.push(ColumnPlan { feature, codes, scale, offset });
+            columns.push(ColumnPlan {
+                feature,
+                codes,
+                scale,
+                offset,
+            });
         }
-        Ok(Self { description, columns })
+        Ok(Self {
+            description,
+            columns,
+        })
     }
 
     /// Parses and checks a `preprocessing.json` document.
@@ -165,8 +195,10 @@ impl Preprocessor {
     /// Reads and checks a `preprocessing.json` file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let json = std::fs::read_to_string(path)
-            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        let json = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::from_json(&json)
     }
 
@@ -198,13 +230,20 @@ impl Preprocessor {
     }
 
     /// Encodes exactly one window with the given category coding.
-    pub fn window_with(&self, flows: &[FlowRecord], coding: CategoryCoding) -> Result<FeatureMatrix> {
+    pub fn window_with(
+        &self,
+        flows: &[FlowRecord],
+        coding: CategoryCoding,
+    ) -> Result<FeatureMatrix> {
         let expected = self.sequence_length();
         if flows.len() != expected {
             return Err(Error::Invalid(vec![Violation {
                 flow: None,
                 field: Some("sequence".into()),
-                rule: Rule::Length { expected, actual: flows.len() },
+                rule: Rule::Length {
+                    expected,
+                    actual: flows.len(),
+                },
             }]));
         }
         self.encode_with(flows, coding)
@@ -246,7 +285,8 @@ impl Preprocessor {
 
     fn training_code(&self, column: usize, value: &str) -> Option<usize> {
         let codes = self.columns[column].codes.as_ref()?;
-        let Encoding::Categorical { aliases, .. } = &self.description.columns[column].encoding else {
+        let Encoding::Categorical { aliases, .. } = &self.description.columns[column].encoding
+        else {
             return None;
         };
         let value = aliases.get(value).map_or(value, String::as_str);
@@ -255,14 +295,20 @@ impl Preprocessor {
 
     fn unknown_category(&self, column: usize, flow: usize, value: &str) -> Violation {
         let accepted = match &self.description.columns[column].encoding {
-            Encoding::Categorical { vocabulary, aliases } => {
+            Encoding::Categorical {
+                vocabulary,
+                aliases,
+            } => {
                 let mut accepted = vocabulary.clone();
                 accepted.extend(aliases.keys().cloned());
                 accepted
             }
             Encoding::Numeric => Vec::new(),
         };
-        let rule = Rule::KnownCategory { value: value.to_owned(), accepted };
+        let rule = Rule::KnownCategory {
+            value: value.to_owned(),
+            accepted,
+        };
         Violation::at(flow, &self.description.columns[column].name, rule)
     }
 
@@ -280,7 +326,11 @@ impl Preprocessor {
                     .collect();
                 distinct.sort_unstable();
                 distinct.dedup();
-                distinct.into_iter().enumerate().map(|(i, v)| (v, i)).collect()
+                distinct
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (v, i))
+                    .collect()
             })
             .collect()
     }
@@ -290,7 +340,10 @@ impl Preprocessor {
 mod tests {
     use super::*;
 
-    const SEED: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed/preprocessing.json"));
+    const SEED: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../models/unsw-nb15-seed/preprocessing.json"
+    ));
 
     fn sample_flows() -> Vec<FlowRecord> {
         let body: serde_json::Value =
@@ -321,24 +374,41 @@ mod tests {
         let mut flows = sample_flows();
         flows[2].proto = "quic".into();
         flows[7].state = "fin".into();
-        let Err(Error::Invalid(found)) = pre.window(&flows) else { panic!() };
+        let Err(Error::Invalid(found)) = pre.window(&flows) else {
+            panic!()
+        };
         assert_eq!(found.len(), 2);
-        assert_eq!((found[0].flow, found[0].field.as_deref()), (Some(2), Some("proto")));
+        assert_eq!(
+            (found[0].flow, found[0].field.as_deref()),
+            (Some(2), Some("proto"))
+        );
         let message = found[1].to_string();
-        assert!(message.starts_with("sequence[7].state: unknown value \"fin\"; accepted values: ACC, CLO"));
+        assert!(
+            message
+                .starts_with("sequence[7].state: unknown value \"fin\"; accepted values: ACC, CLO")
+        );
     }
 
     #[test]
     fn the_original_per_request_coding_reproduces_the_golden_matrix() {
-        let golden: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/fixtures/seed_sample_prediction.json")).unwrap();
+        let golden: serde_json::Value = serde_json::from_str(include_str!(
+            "../tests/fixtures/seed_sample_prediction.json"
+        ))
+        .unwrap();
         let pre = Preprocessor::from_json(SEED).unwrap();
-        let window = pre.window_with(&sample_flows(), CategoryCoding::PerRequest).unwrap();
+        let window = pre
+            .window_with(&sample_flows(), CategoryCoding::PerRequest)
+            .unwrap();
         let expected: Vec<f32> = golden["scaled"]
             .as_array()
             .unwrap()
             .iter()
-            .flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32))
+            .flat_map(|row| {
+                row.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap() as f32)
+            })
             .collect();
         assert_eq!(window.values(), expected.as_slice());
     }
@@ -361,7 +431,10 @@ mod tests {
         d.columns[0].name = "sttl".into();
         assert!(matches!(Preprocessor::new(d), Err(Error::Description(m)) if m.contains("sttl")));
         let mut d: PreprocessingDescription = serde_json::from_str(SEED).unwrap();
-        d.columns[0].encoding = Encoding::Categorical { vocabulary: vec!["a".into()], aliases: Default::default() };
+        d.columns[0].encoding = Encoding::Categorical {
+            vocabulary: vec!["a".into()],
+            aliases: Default::default(),
+        };
         assert!(Preprocessor::new(d).is_err());
         assert!(Preprocessor::from_json("{\"sequence_length\": 10}").is_err());
     }

@@ -22,7 +22,10 @@ pub fn parse_window(sequence: &Value, expected_len: usize) -> Result<Vec<FlowRec
         return Err(Error::Invalid(vec![Violation {
             flow: None,
             field: Some("sequence".into()),
-            rule: Rule::Type { expected: "an array of flow objects", found: json_type(sequence) },
+            rule: Rule::Type {
+                expected: "an array of flow objects",
+                found: json_type(sequence),
+            },
         }]));
     };
     let mut problems = Vec::new();
@@ -30,7 +33,10 @@ pub fn parse_window(sequence: &Value, expected_len: usize) -> Result<Vec<FlowRec
         problems.push(Violation {
             flow: None,
             field: Some("sequence".into()),
-            rule: Rule::Length { expected: expected_len, actual: items.len() },
+            rule: Rule::Length {
+                expected: expected_len,
+                actual: items.len(),
+            },
         });
     }
     let mut flows = Vec::with_capacity(items.len());
@@ -40,7 +46,11 @@ pub fn parse_window(sequence: &Value, expected_len: usize) -> Result<Vec<FlowRec
             Err(mut found) => problems.append(&mut found),
         }
     }
-    if problems.is_empty() { Ok(flows) } else { Err(Error::Invalid(problems)) }
+    if problems.is_empty() {
+        Ok(flows)
+    } else {
+        Err(Error::Invalid(problems))
+    }
 }
 
 /// Parses and validates a request body `{"sequence": [flow, …]}` (the original service's
@@ -53,7 +63,11 @@ pub fn parse_window(sequence: &Value, expected_len: usize) -> Result<Vec<FlowRec
 /// ```
 pub fn parse_window_request(body: &Value, expected_len: usize) -> Result<Vec<FlowRecord>> {
     let violation = |field: Option<&str>, rule| {
-        Error::Invalid(vec![Violation { flow: None, field: field.map(str::to_owned), rule }])
+        Error::Invalid(vec![Violation {
+            flow: None,
+            field: field.map(str::to_owned),
+            rule,
+        }])
     };
     match body {
         Value::Object(map) => match map.get("sequence") {
@@ -62,7 +76,10 @@ pub fn parse_window_request(body: &Value, expected_len: usize) -> Result<Vec<Flo
         },
         other => Err(violation(
             None,
-            Rule::Type { expected: "an object {\"sequence\": [...]}", found: json_type(other) },
+            Rule::Type {
+                expected: "an object {\"sequence\": [...]}",
+                found: json_type(other),
+            },
         )),
     }
 }
@@ -73,7 +90,10 @@ pub fn parse_flow(value: &Value, index: usize) -> Result<FlowRecord, Vec<Violati
         return Err(vec![Violation {
             flow: Some(index),
             field: None,
-            rule: Rule::Type { expected: "an object", found: json_type(value) },
+            rule: Rule::Type {
+                expected: "an object",
+                found: json_type(value),
+            },
         }]);
     };
     let mut problems = Vec::new();
@@ -88,12 +108,14 @@ pub fn parse_flow(value: &Value, index: usize) -> Result<FlowRecord, Vec<Violati
                 n.as_f64().map(OwnedValue::Number).ok_or(Rule::Finite)
             }
             (FeatureKind::Categorical, Value::String(s)) => Ok(OwnedValue::Category(s.clone())),
-            (FeatureKind::Numeric, other) => {
-                Err(Rule::Type { expected: "a number", found: json_type(other) })
-            }
-            (FeatureKind::Categorical, other) => {
-                Err(Rule::Type { expected: "a string", found: json_type(other) })
-            }
+            (FeatureKind::Numeric, other) => Err(Rule::Type {
+                expected: "a number",
+                found: json_type(other),
+            }),
+            (FeatureKind::Categorical, other) => Err(Rule::Type {
+                expected: "a string",
+                found: json_type(other),
+            }),
         };
         match parsed {
             Ok(v) => values.push(v),
@@ -105,7 +127,11 @@ pub fn parse_flow(value: &Value, index: usize) -> Result<FlowRecord, Vec<Violati
     }
     let flow = FlowRecord::from_checked_values(values);
     let problems = flow.violations(index);
-    if problems.is_empty() { Ok(flow) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(flow)
+    } else {
+        Err(problems)
+    }
 }
 
 impl FlowRecord {
@@ -120,7 +146,11 @@ impl FlowRecord {
     /// ```
     pub fn validate(&self, index: usize) -> Result<()> {
         let problems = self.violations(index);
-        if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(problems)) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(problems))
+        }
     }
 
     fn violations(&self, index: usize) -> Vec<Violation> {
@@ -131,9 +161,11 @@ impl FlowRecord {
                 FeatureValue::Number(x) if !x.is_finite() => {
                     Some(Violation::at(index, feature.name, Rule::Finite))
                 }
-                FeatureValue::Number(x) if x < 0.0 => {
-                    Some(Violation::at(index, feature.name, Rule::NonNegative { value: x }))
-                }
+                FeatureValue::Number(x) if x < 0.0 => Some(Violation::at(
+                    index,
+                    feature.name,
+                    Rule::NonNegative { value: x },
+                )),
                 _ => None,
             })
             .collect()
@@ -207,9 +239,15 @@ mod tests {
             Err(Error::Invalid(v)) => v.iter().map(ToString::to_string).collect::<Vec<_>>(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(one(json!([])), ["must be an object {\"sequence\": [...]}, got array"]);
+        assert_eq!(
+            one(json!([])),
+            ["must be an object {\"sequence\": [...]}, got array"]
+        );
         assert_eq!(one(json!({"sequence": null})), ["sequence: is required"]);
-        assert_eq!(one(json!({"sequence": "x"})), ["sequence: must be an array of flow objects, got string"]);
+        assert_eq!(
+            one(json!({"sequence": "x"})),
+            ["sequence: must be an array of flow objects, got string"]
+        );
         assert_eq!(parse_window_request(&sample(), 10).unwrap().len(), 10);
     }
 
@@ -218,12 +256,21 @@ mod tests {
         let body = sample();
         let mut nine = body["sequence"].clone();
         nine.as_array_mut().unwrap().pop();
-        assert_eq!(problems(&nine), ["sequence: must hold exactly 10 flows, got 9"]);
+        assert_eq!(
+            problems(&nine),
+            ["sequence: must hold exactly 10 flows, got 9"]
+        );
         let mut eleven = body["sequence"].clone();
         let first = eleven[0].clone();
         eleven.as_array_mut().unwrap().push(first);
-        assert_eq!(problems(&eleven), ["sequence: must hold exactly 10 flows, got 11"]);
-        assert_eq!(problems(&json!([])), ["sequence: must hold exactly 10 flows, got 0"]);
+        assert_eq!(
+            problems(&eleven),
+            ["sequence: must hold exactly 10 flows, got 11"]
+        );
+        assert_eq!(
+            problems(&json!([])),
+            ["sequence: must hold exactly 10 flows, got 0"]
+        );
         assert_eq!(
             problems(&json!({"dur": 1})),
             ["sequence: must be an array of flow objects, got object"]
@@ -236,11 +283,16 @@ mod tests {
         assert!(flow.validate(0).is_ok());
         flow.rate = f64::NAN;
         flow.dur = f64::INFINITY;
-        let Err(Error::Invalid(found)) = flow.validate(3) else { panic!() };
+        let Err(Error::Invalid(found)) = flow.validate(3) else {
+            panic!()
+        };
         let found: Vec<_> = found.iter().map(ToString::to_string).collect();
         assert_eq!(
             found,
-            ["sequence[3].dur: must be a finite number", "sequence[3].rate: must be a finite number"]
+            [
+                "sequence[3].dur: must be a finite number",
+                "sequence[3].rate: must be a finite number"
+            ]
         );
     }
 }

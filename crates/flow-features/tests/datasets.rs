@@ -6,12 +6,15 @@ use std::path::{Path, PathBuf};
 use flow_features::{Error, FlowFileReader, LabeledFlow, Preprocessor, read_flows};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn seed_preprocessor() -> Preprocessor {
     Preprocessor::from_file(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/unsw-nb15-seed/preprocessing.json"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../models/unsw-nb15-seed/preprocessing.json"),
     )
     .unwrap()
 }
@@ -25,11 +28,21 @@ fn label_counts(rows: &[LabeledFlow]) -> (usize, usize) {
 fn assert_same_rows(a: &[LabeledFlow], b: &[LabeledFlow]) {
     assert_eq!(a.len(), b.len());
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert_eq!((x.label, &x.attack_cat), (y.label, &y.attack_cat), "row {i}");
+        assert_eq!(
+            (x.label, &x.attack_cat),
+            (y.label, &y.attack_cat),
+            "row {i}"
+        );
         for (vx, vy) in x.flow.values().iter().zip(y.flow.values()) {
             match (vx, vy) {
-                (flow_features::FeatureValue::Number(p), flow_features::FeatureValue::Number(q)) => {
-                    assert!((p - q).abs() <= 1e-6 * p.abs().max(1.0), "row {i}: {p} vs {q}")
+                (
+                    flow_features::FeatureValue::Number(p),
+                    flow_features::FeatureValue::Number(q),
+                ) => {
+                    assert!(
+                        (p - q).abs() <= 1e-6 * p.abs().max(1.0),
+                        "row {i}: {p} vs {q}"
+                    )
                 }
                 (p, q) => assert_eq!(p, &q, "row {i}"),
             }
@@ -44,10 +57,23 @@ fn small_parquet_and_csv_fixtures_hold_the_same_rows() {
     assert_eq!(label_counts(&parquet), (16, 16));
     assert_same_rows(&parquet, &csv);
     let first = &csv[0];
-    assert_eq!((first.flow.proto.as_str(), first.flow.service.as_str(), first.flow.state.as_str()), ("udp", "-", "INT"));
-    assert_eq!((first.flow.dur, first.flow.sbytes, first.flow.rate), (1.1e-05, 496.0, 90909.0902));
+    assert_eq!(
+        (
+            first.flow.proto.as_str(),
+            first.flow.service.as_str(),
+            first.flow.state.as_str()
+        ),
+        ("udp", "-", "INT")
+    );
+    assert_eq!(
+        (first.flow.dur, first.flow.sbytes, first.flow.rate),
+        (1.1e-05, 496.0, 90909.0902)
+    );
     assert_eq!(first.attack_cat.as_deref(), Some("Normal"));
-    assert_eq!(csv[31].attack_cat.as_deref().map(|c| c != "Normal"), Some(true));
+    assert_eq!(
+        csv[31].attack_cat.as_deref().map(|c| c != "Normal"),
+        Some(true)
+    );
     // Every row encodes with the seed model's training vocabularies.
     let flows: Vec<_> = parquet.into_iter().map(|r| r.flow).collect();
     let matrix = seed_preprocessor().encode(&flows).unwrap();
@@ -62,7 +88,10 @@ fn csv_with_a_utf8_bom_reads_the_same() {
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
     bytes.extend(std::fs::read(fixture("flows_small.csv")).unwrap());
     std::fs::write(&path, bytes).unwrap();
-    assert_eq!(read_flows(&path).unwrap(), read_flows(fixture("flows_small.csv")).unwrap());
+    assert_eq!(
+        read_flows(&path).unwrap(),
+        read_flows(fixture("flows_small.csv")).unwrap()
+    );
 }
 
 #[test]
@@ -73,40 +102,65 @@ fn malformed_files_give_located_errors() {
     let bad_value = dir.path().join("bad_value.csv");
     std::fs::write(&bad_value, text.replacen("1.1e-05,udp", "abc,udp", 1)).unwrap();
     let err = read_flows(&bad_value).unwrap_err().to_string();
-    assert!(err.contains("row 1, column dur: \"abc\" is not a number"), "{err}");
+    assert!(
+        err.contains("row 1, column dur: \"abc\" is not a number"),
+        "{err}"
+    );
 
     let negative = dir.path().join("negative.csv");
-    std::fs::write(&negative, text.replacen("1.1e-05,udp,-,INT,2", "1.1e-05,udp,-,INT,-2", 1)).unwrap();
+    std::fs::write(
+        &negative,
+        text.replacen("1.1e-05,udp,-,INT,2", "1.1e-05,udp,-,INT,-2", 1),
+    )
+    .unwrap();
     let err = read_flows(&negative).unwrap_err().to_string();
-    assert!(err.contains("row 1") && err.contains("spkts: must be >= 0"), "{err}");
+    assert!(
+        err.contains("row 1") && err.contains("spkts: must be >= 0"),
+        "{err}"
+    );
 
     let missing = dir.path().join("missing.csv");
     std::fs::write(&missing, text.replacen(",rate,", ",rte,", 1)).unwrap();
     let err = read_flows(&missing).unwrap_err().to_string();
     assert!(err.contains("missing feature columns: rate"), "{err}");
 
-    assert!(matches!(read_flows(dir.path().join("absent.parquet")), Err(Error::Io { .. })));
-    assert!(matches!(FlowFileReader::open("flows.xlsx"), Err(Error::Dataset { .. })));
+    assert!(matches!(
+        read_flows(dir.path().join("absent.parquet")),
+        Err(Error::Io { .. })
+    ));
+    assert!(matches!(
+        FlowFileReader::open("flows.xlsx"),
+        Err(Error::Dataset { .. })
+    ));
     let not_parquet = dir.path().join("fake.parquet");
     std::fs::write(&not_parquet, "id,dur\n").unwrap();
-    assert!(matches!(read_flows(&not_parquet), Err(Error::Dataset { .. })));
+    assert!(matches!(
+        read_flows(&not_parquet),
+        Err(Error::Dataset { .. })
+    ));
 }
 
 /// The real files, or `None` with a printed reason so a clone without `../shared` passes.
 fn shared_data(extension: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../../../shared/data/UNSW_NB15_testing-set.dev.{extension}"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../../../shared/data/UNSW_NB15_testing-set.dev.{extension}"
+    ));
     if path.exists() {
         Some(path)
     } else {
-        eprintln!("skipped: {} is absent (the shared UNSW-NB15 rows are not in this checkout)", path.display());
+        eprintln!(
+            "skipped: {} is absent (the shared UNSW-NB15 rows are not in this checkout)",
+            path.display()
+        );
         None
     }
 }
 
 #[test]
 fn real_parquet_and_csv_files_hold_65865_rows_with_the_published_labels() {
-    let (Some(parquet), Some(csv)) = (shared_data("parquet"), shared_data("csv")) else { return };
+    let (Some(parquet), Some(csv)) = (shared_data("parquet"), shared_data("csv")) else {
+        return;
+    };
     let from_parquet = read_flows(&parquet).unwrap();
     let from_csv = read_flows(&csv).unwrap();
     assert_eq!(from_parquet.len(), 65_865);
@@ -116,8 +170,14 @@ fn real_parquet_and_csv_files_hold_65865_rows_with_the_published_labels() {
     let mut protos: Vec<_> = from_csv.iter().map(|r| r.flow.proto.as_str()).collect();
     protos.sort_unstable();
     protos.dedup();
-    assert_eq!(protos.len(), 131, "the dev rows lack icmp and rtp of the 133 training values");
+    assert_eq!(
+        protos.len(),
+        131,
+        "the dev rows lack icmp and rtp of the 133 training values"
+    );
     let flows: Vec<_> = from_csv.into_iter().map(|r| r.flow).collect();
-    let matrix = seed_preprocessor().encode(&flows).expect("every real row is in the vocabularies");
+    let matrix = seed_preprocessor()
+        .encode(&flows)
+        .expect("every real row is in the vocabularies");
     assert_eq!(matrix.sliding_windows(10).len(), 65_856);
 }

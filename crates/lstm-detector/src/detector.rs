@@ -65,7 +65,12 @@ impl Detector {
         let device = backend.device();
         let mut model = manifest.architecture.init(&device);
         load_weights(&mut model, &mut files.weights_store())?;
-        Ok(Self { model, preprocessor, manifest, device })
+        Ok(Self {
+            model,
+            preprocessor,
+            manifest,
+            device,
+        })
     }
 
     /// Wraps a network already in memory (e.g. just trained or imported).
@@ -76,7 +81,12 @@ impl Detector {
         device: Device,
     ) -> Result<Self> {
         check_fit(&manifest, preprocessor.columns())?;
-        Ok(Self { model, preprocessor, manifest, device })
+        Ok(Self {
+            model,
+            preprocessor,
+            manifest,
+            device,
+        })
     }
 
     /// The model's manifest (id, architecture, threshold).
@@ -107,7 +117,11 @@ impl Detector {
 
     /// Scores every sliding window of `matrix` (rows from [`Preprocessor::encode`]): one
     /// prediction per flow from the `sequence_length`-th on, in `batch_size` chunks.
-    pub fn predict_sliding(&self, matrix: &FeatureMatrix, batch_size: usize) -> Result<Vec<Prediction>> {
+    pub fn predict_sliding(
+        &self,
+        matrix: &FeatureMatrix,
+        batch_size: usize,
+    ) -> Result<Vec<Prediction>> {
         let rows = self.sequence_length();
         let mut out = Vec::with_capacity(matrix.rows().saturating_sub(rows - 1));
         let windows: Vec<&[f32]> = matrix.sliding_windows(rows).collect();
@@ -115,7 +129,11 @@ impl Detector {
         for chunk in windows.chunks(batch_size.max(1)) {
             batch.clear();
             chunk.iter().for_each(|w| batch.extend_from_slice(w));
-            out.extend(self.probabilities(&batch)?.into_iter().map(|p| self.verdict(p)));
+            out.extend(
+                self.probabilities(&batch)?
+                    .into_iter()
+                    .map(|p| self.verdict(p)),
+            );
         }
         Ok(out)
     }
@@ -126,17 +144,27 @@ impl Detector {
         let (rows, columns) = (self.sequence_length(), self.preprocessor.columns());
         let per_window = rows * columns;
         if windows.is_empty() || windows.len() % per_window != 0 {
-            return Err(Error::BatchShape { len: windows.len(), rows, columns });
+            return Err(Error::BatchShape {
+                len: windows.len(),
+                rows,
+                columns,
+            });
         }
         let batch = windows.len() / per_window;
         let data = TensorData::new(windows.to_vec(), [batch, rows, columns]);
         let input = Tensor::<3>::from_data(data, &self.device);
         let output = self.model.forward(input).into_data();
-        output.try_to_vec::<f32>().map_err(|e| Error::Backend(format!("{e:?}")))
+        output
+            .try_to_vec::<f32>()
+            .map_err(|e| Error::Backend(format!("{e:?}")))
     }
 
     fn verdict(&self, probability: f32) -> Prediction {
         let threshold = self.manifest.threshold;
-        Prediction { probability, class: u8::from(probability > threshold), threshold }
+        Prediction {
+            probability,
+            class: u8::from(probability > threshold),
+            threshold,
+        }
     }
 }

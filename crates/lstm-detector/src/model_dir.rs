@@ -71,7 +71,10 @@ impl ModelFiles {
         let dir = dir.as_ref();
         let read = |name: &str| {
             let path = dir.join(name);
-            std::fs::read(&path).map_err(|source| Error::Io { path: path.display().to_string(), source })
+            std::fs::read(&path).map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })
         };
         let text = |name: &str| {
             String::from_utf8(read(name)?)
@@ -102,7 +105,9 @@ impl ModelFiles {
 
 /// Loads weights from `store` into `model`; every parameter must be present, none left over.
 pub(crate) fn load_weights(model: &mut LstmDetector, store: &mut BurnpackStore) -> Result<()> {
-    let applied = model.load_from(store).map_err(|e| Error::Weights(e.to_string()))?;
+    let applied = model
+        .load_from(store)
+        .map_err(|e| Error::Weights(e.to_string()))?;
     if !applied.errors.is_empty() || !applied.missing.is_empty() || !applied.unused.is_empty() {
         return Err(Error::Weights(format!(
             "weights do not fit the architecture: {} errors, missing {:?}, unused {:?}",
@@ -129,7 +134,10 @@ pub fn write_model_dir(
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let documents = [
         (MANIFEST_FILE, serde_json::to_string_pretty(manifest)),
-        (PREPROCESSING_FILE, serde_json::to_string_pretty(preprocessing)),
+        (
+            PREPROCESSING_FILE,
+            serde_json::to_string_pretty(preprocessing),
+        ),
     ];
     for (name, text) in documents {
         let text = text.map_err(|e| Error::InvalidModel(format!("{name}: {e}")))?;
@@ -137,8 +145,12 @@ pub fn write_model_dir(
         std::fs::write(&path, text + "\n").map_err(io(&path))?;
     }
     let path = dir.join(WEIGHTS_FILE);
-    let mut store = BurnpackStore::from_file(&path).overwrite(true).metadata("model_id", &manifest.id);
-    model.save_into(&mut store).map_err(|e| Error::Weights(e.to_string()))?;
+    let mut store = BurnpackStore::from_file(&path)
+        .overwrite(true)
+        .metadata("model_id", &manifest.id);
+    model
+        .save_into(&mut store)
+        .map_err(|e| Error::Weights(e.to_string()))?;
     Ok(())
 }
 

@@ -21,7 +21,8 @@ pub fn load_burn_onnx_weights(
     burnpack: impl AsRef<Path>,
     device: &Device,
 ) -> Result<LstmDetector> {
-    let mut store = BurnpackStore::from_file(burnpack.as_ref()).with_remap_pattern(r"^linear1\.", "output.");
+    let mut store =
+        BurnpackStore::from_file(burnpack.as_ref()).with_remap_pattern(r"^linear1\.", "output.");
     for i in 0..config.hidden_sizes.len() {
         store = store.with_remap_pattern(format!(r"^lstm{}\.", i + 1), format!("layers.{i}."));
     }

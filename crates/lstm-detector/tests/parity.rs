@@ -29,10 +29,19 @@ fn all_public_golden_windows_match_tensorflow_within_1e_5() {
         .unwrap()
         .iter()
         .flat_map(|w| w.as_array().unwrap().iter())
-        .flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32))
+        .flat_map(|row| {
+            row.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() as f32)
+        })
         .collect();
-    let expected: Vec<f64> =
-        golden["probabilities"].as_array().unwrap().iter().map(|p| p.as_f64().unwrap()).collect();
+    let expected: Vec<f64> = golden["probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_f64().unwrap())
+        .collect();
     assert_eq!(expected.len(), 96);
 
     let got = seed().probabilities(&windows).unwrap();
@@ -42,13 +51,18 @@ fn all_public_golden_windows_match_tensorflow_within_1e_5() {
         .zip(&expected)
         .map(|(g, e)| (f64::from(*g) - e).abs())
         .fold(0.0_f64, f64::max);
+    println!("96 public windows: max abs error vs TensorFlow {worst:.2e}");
     assert!(worst < 1e-5, "max abs error {worst:e}");
 
     // Batch and single-window scoring agree.
     let detector = seed();
     for (i, window) in windows.chunks(340).enumerate().step_by(17) {
         let single = detector.probabilities(window).unwrap()[0];
-        assert!((single - got[i]).abs() < 1e-6, "window {i}: {single} vs {}", got[i]);
+        assert!(
+            (single - got[i]).abs() < 1e-6,
+            "window {i}: {single} vs {}",
+            got[i]
+        );
     }
 }
 
@@ -59,9 +73,14 @@ fn the_original_sample_request_reproduces_the_original_service() {
     let flows = parse_window(&golden["request"]["sequence"], 10).unwrap();
 
     // The original's per-request category codes: its published number.
-    let original = detector.predict_with(&flows, CategoryCoding::PerRequest).unwrap();
+    let original = detector
+        .predict_with(&flows, CategoryCoding::PerRequest)
+        .unwrap();
     let published = golden["probability"].as_f64().unwrap();
-    assert!((f64::from(original.probability) - published).abs() < 1e-6, "{original:?}");
+    assert!(
+        (f64::from(original.probability) - published).abs() < 1e-6,
+        "{original:?}"
+    );
     assert_eq!(original.class, 0);
 
     // The training vocabularies (tcp = 113, service '-' = None = 0, FIN = 4): our answer, which
@@ -70,8 +89,14 @@ fn the_original_sample_request_reproduces_the_original_service() {
     let ours = detector.predict(&flows).unwrap();
     assert!((ours.probability - 0.003_708_601).abs() < 1e-6, "{ours:?}");
     let window = detector.preprocessor().window(&flows).unwrap();
-    let per_request = detector.preprocessor().window_with(&flows, CategoryCoding::PerRequest).unwrap();
-    assert_ne!(window, per_request, "the two codings must encode the sample differently");
+    let per_request = detector
+        .preprocessor()
+        .window_with(&flows, CategoryCoding::PerRequest)
+        .unwrap();
+    assert_ne!(
+        window, per_request,
+        "the two codings must encode the sample differently"
+    );
     assert_eq!((ours.class, ours.label()), (0, "normal"));
 }
 
@@ -82,26 +107,50 @@ fn embedded_weights_load_whatever_their_alignment() {
     let mut buffer = vec![0u8; dir.weights.len() + 1];
     buffer[1..].copy_from_slice(&dir.weights);
     let buffer: &'static [u8] = Box::leak(buffer.into_boxed_slice());
-    let embedded = ModelFiles { weights: std::borrow::Cow::Borrowed(&buffer[1..]), ..dir.clone() };
+    let embedded = ModelFiles {
+        weights: std::borrow::Cow::Borrowed(&buffer[1..]),
+        ..dir.clone()
+    };
     let a = Detector::load(&dir, Default::default()).unwrap();
     let b = Detector::load(&embedded, Default::default()).unwrap();
     let window = vec![0.25_f32; 340];
-    assert_eq!(a.probabilities(&window).unwrap(), b.probabilities(&window).unwrap());
+    assert_eq!(
+        a.probabilities(&window).unwrap(),
+        b.probabilities(&window).unwrap()
+    );
 }
 
 #[test]
 fn broken_model_files_give_errors() {
     let dir = ModelFiles::read_dir(SEED_DIR).unwrap();
-    let truncated = ModelFiles { weights: dir.weights[..dir.weights.len() / 2].to_vec().into(), ..dir.clone() };
+    let truncated = ModelFiles {
+        weights: dir.weights[..dir.weights.len() / 2].to_vec().into(),
+        ..dir.clone()
+    };
     assert!(Detector::load(&truncated, Default::default()).is_err());
-    let wider = dir.manifest.replace("[\n      20,\n      20\n    ]", "[32, 20]");
-    assert_ne!(wider, dir.manifest, "manifest layout changed: update this test");
-    let wider = ModelFiles { manifest: wider.into(), ..dir.clone() };
-    let err = Detector::load(&wider, Default::default()).unwrap_err().to_string();
+    let wider = dir
+        .manifest
+        .replace("[\n      20,\n      20\n    ]", "[32, 20]");
+    assert_ne!(
+        wider, dir.manifest,
+        "manifest layout changed: update this test"
+    );
+    let wider = ModelFiles {
+        manifest: wider.into(),
+        ..dir.clone()
+    };
+    let err = Detector::load(&wider, Default::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("weights"), "{err}");
     assert!(Detector::from_dir("/nonexistent/model").is_err());
-    let score = Detector::load(&dir, Default::default()).unwrap().probabilities(&[0.0; 339]);
-    assert!(matches!(score, Err(lstm_detector::Error::BatchShape { len: 339, .. })));
+    let score = Detector::load(&dir, Default::default())
+        .unwrap()
+        .probabilities(&[0.0; 339]);
+    assert!(matches!(
+        score,
+        Err(lstm_detector::Error::BatchShape { len: 339, .. })
+    ));
 }
 
 #[test]
@@ -116,8 +165,14 @@ fn real_rows_score_as_tensorflow_with_training_vocabularies_and_original_scaler(
         let got = detector.predict(&flows).unwrap();
         let expected = w["probability"].as_f64().unwrap();
         let first_row = &w["first_row"];
-        assert!((f64::from(got.probability) - expected).abs() < 1e-5, "row {first_row}: {got:?} vs {expected}");
+        assert!(
+            (f64::from(got.probability) - expected).abs() < 1e-5,
+            "row {first_row}: {got:?} vs {expected}"
+        );
         classes[usize::from(got.class)] += 1;
     }
-    assert!(classes[0] > 0 && classes[1] > 0, "fixture covers both verdicts: {classes:?}");
+    assert!(
+        classes[0] > 0 && classes[1] > 0,
+        "fixture covers both verdicts: {classes:?}"
+    );
 }

@@ -54,7 +54,10 @@ fn main() -> Result<()> {
         .with_hidden_sizes(args.hidden_sizes.clone());
 
     let generated = tempfile::tempdir()?;
-    let onnx = args.onnx.canonicalize().with_context(|| format!("{}", args.onnx.display()))?;
+    let onnx = args
+        .onnx
+        .canonicalize()
+        .with_context(|| format!("{}", args.onnx.display()))?;
     let out_dir = format!("{}/", generated.path().display());
     burn_onnx::ModelGen::new()
         .input(onnx.to_str().context("ONNX path is not UTF-8")?)
@@ -62,7 +65,11 @@ fn main() -> Result<()> {
         .run_from_cli();
     let stem = onnx.file_stem().context("ONNX path has no file name")?;
     let burnpack = generated.path().join(stem).with_extension("bpk");
-    ensure!(burnpack.exists(), "burn-onnx wrote no {}", burnpack.display());
+    ensure!(
+        burnpack.exists(),
+        "burn-onnx wrote no {}",
+        burnpack.display()
+    );
 
     let model = load_burn_onnx_weights(&architecture, &burnpack, &burn::tensor::Device::flex())?;
     let manifest = ModelManifest {

@@ -27,6 +27,11 @@ fn reimporting_the_onnx_file_reproduces_the_committed_model() {
     }
     let fresh = Detector::from_dir(out.path()).unwrap();
     let committed = Detector::from_dir(&seed).unwrap();
-    let windows: Vec<f32> = (0..8 * 340).map(|i| ((i * 7919) % 1000) as f32 / 1000.0).collect();
-    assert_eq!(fresh.probabilities(&windows).unwrap(), committed.probabilities(&windows).unwrap());
+    let windows: Vec<f32> = (0..8 * 340)
+        .map(|i| ((i * 7919) % 1000) as f32 / 1000.0)
+        .collect();
+    assert_eq!(
+        fresh.probabilities(&windows).unwrap(),
+        committed.probabilities(&windows).unwrap()
+    );
 }

@@ -29,7 +29,10 @@ pub struct PredictResponse {
 }
 
 #[post("/predict")]
-async fn predict(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+async fn predict(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
     let detector = &state.detector;
     let flows = parse_window_request(&body, detector.sequence_length())?;
     let verdict = detector.predict(&flows)?;

@@ -21,13 +21,26 @@ impl CsvFlowReader {
     /// Opens `path` and reads its header.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let file = File::open(&path)
-            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        let file = File::open(&path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         // The csv crate strips a UTF-8 BOM at the start of the header.
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(file);
-        let headers = reader.headers().map_err(|e| dataset_error(&path, &e.to_string()))?.clone();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(file);
+        let headers = reader
+            .headers()
+            .map_err(|e| dataset_error(&path, &e.to_string()))?
+            .clone();
         let layout = ColumnLayout::resolve(&path, headers.iter())?;
-        Ok(Self { path, reader, layout, row: 0, record: csv::StringRecord::new() })
+        Ok(Self {
+            path,
+            reader,
+            layout,
+            row: 0,
+            record: csv::StringRecord::new(),
+        })
     }
 
     fn parse_current(&self) -> Result<LabeledFlow> {
@@ -38,8 +51,12 @@ impl CsvFlowReader {
             values.push(match feature.kind {
                 FeatureKind::Categorical => OwnedValue::Category(cell(i).to_owned()),
                 FeatureKind::Numeric => OwnedValue::Number(cell(i).parse().map_err(|_| {
-                    let message =
-                        format!("row {}, column {}: {:?} is not a number", row + 1, feature.name, cell(i));
+                    let message = format!(
+                        "row {}, column {}: {:?} is not a number",
+                        row + 1,
+                        feature.name,
+                        cell(i)
+                    );
                     dataset_error(path, &message)
                 })?),
             });
@@ -47,14 +64,21 @@ impl CsvFlowReader {
         let label = match self.layout.label {
             Some(i) => {
                 let raw = cell(i).parse::<i64>().map_err(|_| {
-                    dataset_error(path, &format!("row {}: label {:?} is not an integer", row + 1, cell(i)))
+                    dataset_error(
+                        path,
+                        &format!("row {}: label {:?} is not an integer", row + 1, cell(i)),
+                    )
                 })?;
                 Some(parse_label(path, row, raw)?)
             }
             None => None,
         };
         let attack_cat = self.layout.attack_cat.map(|i| cell(i).to_owned());
-        Ok(LabeledFlow { flow: record_from_values(path, row, values)?, label, attack_cat })
+        Ok(LabeledFlow {
+            flow: record_from_values(path, row, values)?,
+            label,
+            attack_cat,
+        })
     }
 }
 

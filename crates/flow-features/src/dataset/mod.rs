@@ -47,11 +47,17 @@ impl FlowFileReader {
     /// Opens `path`: `.parquet`/`.pq` as Parquet, `.csv` as CSV.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
         match extension.as_deref() {
             Some("parquet" | "pq") => ParquetFlowReader::open(path).map(Self::Parquet),
             Some("csv") => CsvFlowReader::open(path).map(Self::Csv),
-            _ => Err(dataset_error(path, "unknown file type: expected .parquet or .csv")),
+            _ => Err(dataset_error(
+                path,
+                "unknown file type: expected .parquet or .csv",
+            )),
         }
     }
 }
@@ -95,24 +101,35 @@ impl ColumnLayout {
             let message = format!("missing feature columns: {}", missing.join(", "));
             return Err(dataset_error(path, &message));
         }
-        Ok(Self { features, label: find("label"), attack_cat: find("attack_cat") })
+        Ok(Self {
+            features,
+            label: find("label"),
+            attack_cat: find("attack_cat"),
+        })
     }
 }
 
 /// Builds a validated record; `row` (0-based data row) locates errors.
 fn record_from_values(path: &Path, row: usize, values: Vec<OwnedValue>) -> Result<FlowRecord> {
     let flow = FlowRecord::from_checked_values(values);
-    flow.validate(row).map_err(|e| dataset_error(path, &format!("row {}: {e}", row + 1)))?;
+    flow.validate(row)
+        .map_err(|e| dataset_error(path, &format!("row {}: {e}", row + 1)))?;
     Ok(flow)
 }
 
 fn dataset_error(path: &Path, message: &str) -> Error {
-    Error::Dataset { path: path.display().to_string(), message: message.to_owned() }
+    Error::Dataset {
+        path: path.display().to_string(),
+        message: message.to_owned(),
+    }
 }
 
 fn parse_label(path: &Path, row: usize, raw: i64) -> Result<u8> {
     match raw {
         0 | 1 => Ok(raw as u8),
-        other => Err(dataset_error(path, &format!("row {}: label must be 0 or 1, got {other}", row + 1))),
+        other => Err(dataset_error(
+            path,
+            &format!("row {}: label must be 0 or 1, got {other}", row + 1),
+        )),
     }
 }

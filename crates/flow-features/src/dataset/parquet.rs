@@ -34,17 +34,27 @@ impl ParquetFlowReader {
     /// Opens `path` and checks that it has the 34 feature columns.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let file = File::open(&path)
-            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        let file = File::open(&path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(|e| dataset_error(&path, &e.to_string()))?;
         let schema = builder.schema().clone();
-        let layout = ColumnLayout::resolve(&path, schema.fields().iter().map(|f| f.name().as_str()))?;
+        let layout =
+            ColumnLayout::resolve(&path, schema.fields().iter().map(|f| f.name().as_str()))?;
         let batches = builder
             .with_batch_size(Self::BATCH_SIZE)
             .build()
             .map_err(|e| dataset_error(&path, &e.to_string()))?;
-        Ok(Self { path, batches, layout, pending: VecDeque::new(), rows_read: 0, failed: false })
+        Ok(Self {
+            path,
+            batches,
+            layout,
+            pending: VecDeque::new(),
+            rows_read: 0,
+            failed: false,
+        })
     }
 
     fn decode(&mut self, batch: &RecordBatch) -> Result<()> {
@@ -52,7 +62,10 @@ impl ParquetFlowReader {
         let as_type = |index: usize, name: &str, to: &DataType| -> Result<ArrayRef> {
             let column = batch.column(index);
             if column.null_count() > 0 {
-                return Err(dataset_error(path, &format!("column {name} has missing values")));
+                return Err(dataset_error(
+                    path,
+                    &format!("column {name} has missing values"),
+                ));
             }
             cast(column, to).map_err(|e| dataset_error(path, &format!("column {name}: {e}")))
         };
@@ -64,9 +77,16 @@ impl ParquetFlowReader {
             };
             columns.push(as_type(i, feature.name, &to)?);
         }
-        let labels = self.layout.label.map(|i| as_type(i, "label", &DataType::Int64)).transpose()?;
-        let attack_cats =
-            self.layout.attack_cat.map(|i| as_type(i, "attack_cat", &DataType::Utf8)).transpose()?;
+        let labels = self
+            .layout
+            .label
+            .map(|i| as_type(i, "label", &DataType::Int64))
+            .transpose()?;
+        let attack_cats = self
+            .layout
+            .attack_cat
+            .map(|i| as_type(i, "attack_cat", &DataType::Utf8))
+            .transpose()?;
 
         for r in 0..batch.num_rows() {
             let row = self.rows_read + r;
@@ -74,19 +94,31 @@ impl ParquetFlowReader {
                 .iter()
                 .zip(&columns)
                 .map(|(feature, column)| match feature.kind {
-                    FeatureKind::Numeric => OwnedValue::Number(column.as_primitive::<Float64Type>().value(r)),
+                    FeatureKind::Numeric => {
+                        OwnedValue::Number(column.as_primitive::<Float64Type>().value(r))
+                    }
                     FeatureKind::Categorical => {
                         OwnedValue::Category(column.as_string::<i32>().value(r).to_owned())
                     }
                 })
                 .collect();
             let label = match &labels {
-                Some(l) => Some(parse_label(path, row, l.as_primitive::<Int64Type>().value(r))?),
+                Some(l) => Some(parse_label(
+                    path,
+                    row,
+                    l.as_primitive::<Int64Type>().value(r),
+                )?),
                 None => None,
             };
-            let attack_cat = attack_cats.as_ref().map(|a| a.as_string::<i32>().value(r).to_owned());
+            let attack_cat = attack_cats
+                .as_ref()
+                .map(|a| a.as_string::<i32>().value(r).to_owned());
             let flow = record_from_values(path, row, values)?;
-            self.pending.push_back(LabeledFlow { flow, label, attack_cat });
+            self.pending.push_back(LabeledFlow {
+                flow,
+                label,
+                attack_cat,
+            });
         }
         self.rows_read += batch.num_rows();
         Ok(())
