@@ -8,6 +8,7 @@
 //! - [`Preprocessor`] – category codes from training vocabularies and Min-Max scaling, as a
 //!   model's `preprocessing.json` describes them, producing a [`FeatureMatrix`];
 //! - [`FeatureMatrix::sliding_windows`] – windows of consecutive flows;
+//! - [`WindowStatistics`] – what a window looks like, for reports and explanations;
 //! - [`FlowFileReader`] – streaming readers for the Parquet and CSV releases of UNSW-NB15.
 //!
 //! ```
@@ -29,6 +30,7 @@ mod error;
 mod matrix;
 mod preprocessing;
 mod schema;
+mod statistics;
 mod validate;
 
 pub use dataset::{CsvFlowReader, FlowFileReader, LabeledFlow, ParquetFlowReader, read_flows};
@@ -38,4 +40,5 @@ pub use preprocessing::{
     CategoryCoding, ColumnSpec, Encoding, PreprocessingDescription, Preprocessor, Scaling,
 };
 pub use schema::{FEATURES, Feature, FeatureKind, FeatureValue, FlowRecord, feature_index};
+pub use statistics::{Standout, WindowStatistics};
 pub use validate::{parse_flow, parse_window, parse_window_request};
