@@ -1,0 +1,43 @@
+//! Bounded admission: at most `pool + queue` requests in flight, the rest refused at once.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::error::{Error, Result};
+
+/// Counts requests running or waiting, and refuses those beyond capacity.
+#[derive(Debug)]
+pub(crate) struct Admission {
+    in_flight: AtomicUsize,
+    pool: usize,
+    queue: usize,
+}
+
+/// One admitted request; releases its place when dropped (finished, failed or cancelled).
+#[derive(Debug)]
+pub(crate) struct Permit(Arc<Admission>);
+
+impl Admission {
+    pub(crate) fn new(pool: usize, queue: usize) -> Arc<Self> {
+        Arc::new(Self { in_flight: AtomicUsize::new(0), pool, queue })
+    }
+
+    pub(crate) fn try_admit(self: &Arc<Self>) -> Result<Permit> {
+        let capacity = self.pool + self.queue;
+        self.in_flight
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < capacity).then_some(n + 1))
+            .map(|_| Permit(Arc::clone(self)))
+            .map_err(|in_flight| Error::Busy { in_flight, pool: self.pool, queue: self.queue })
+    }
+
+    /// Requests running or waiting now.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}

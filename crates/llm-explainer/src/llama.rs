@@ -1,0 +1,349 @@
+//! A local GGUF model through llama.cpp, with a pool of contexts owned by worker threads.
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::Instant;
+
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
+use llama_cpp_2::sampling::LlamaSampler;
+
+use crate::admission::{Admission, Permit};
+use crate::backend::Explainer;
+use crate::error::{Error, Result};
+use crate::generation::{Clock, Emitter, Explanation, FinishReason, Generation, TextSink};
+use crate::prompt::ChatMessage;
+use crate::settings::GenerationSettings;
+
+/// How a [`LlamaExplainer`] loads its model and sizes its pool.
+///
+/// ```
+/// use llm_explainer::LlamaSettings;
+/// let settings = LlamaSettings::new("models/llm/SmolLM2-135M-Instruct.Q4_1.gguf")
+///     .with_pool_size(2)
+///     .with_queue_size(8)
+///     .with_threads(1);
+/// assert_eq!(settings.context_size, 2048);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlamaSettings {
+    /// The GGUF file.
+    pub model_path: PathBuf,
+    /// Tokens per context (prompt + answer).
+    pub context_size: u32,
+    /// Contexts generating at once; each has its own worker thread and KV cache.
+    pub pool_size: usize,
+    /// Requests allowed to wait for a context; beyond that, [`Error::Busy`].
+    pub queue_size: usize,
+    /// CPU threads per context. llama.cpp's threads spin while waiting, so on a small machine
+    /// leave a core free for the rest of the process: the default is cores − 1 (at least 1).
+    pub threads: i32,
+}
+
+impl LlamaSettings {
+    /// Defaults for `model_path`: context 2048, pool 1, queue 3, threads cores − 1.
+    pub fn new(model_path: impl Into<PathBuf>) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            model_path: model_path.into(),
+            context_size: 2048,
+            pool_size: 1,
+            queue_size: 3,
+            threads: cores.saturating_sub(1).max(1) as i32,
+        }
+    }
+
+    /// Sets [`context_size`](Self::context_size).
+    #[must_use]
+    pub fn with_context_size(mut self, tokens: u32) -> Self {
+        self.context_size = tokens;
+        self
+    }
+
+    /// Sets [`pool_size`](Self::pool_size) (at least 1).
+    #[must_use]
+    pub fn with_pool_size(mut self, contexts: usize) -> Self {
+        self.pool_size = contexts.max(1);
+        self
+    }
+
+    /// Sets [`queue_size`](Self::queue_size).
+    #[must_use]
+    pub fn with_queue_size(mut self, requests: usize) -> Self {
+        self.queue_size = requests;
+        self
+    }
+
+    /// Sets [`threads`](Self::threads) (at least 1).
+    #[must_use]
+    pub fn with_threads(mut self, threads: i32) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+}
+
+struct Job {
+    messages: Vec<ChatMessage>,
+    settings: GenerationSettings,
+    emitter: Emitter,
+    queued: Instant,
+    _permit: Permit,
+}
+
+/// Explanations from a local GGUF instruct model (SmolLM2, Mistral-Instruct, Qwen, Llama, …).
+///
+/// The model is loaded once and shared; each of `pool_size` worker threads owns one llama.cpp
+/// context (contexts cannot cross threads) and takes requests from a queue.
+///
+/// ```no_run
+/// use llm_explainer::{ChatMessage, Explainer, GenerationSettings, LlamaExplainer, LlamaSettings};
+/// let explainer = LlamaExplainer::load(LlamaSettings::new("models/llm/SmolLM2-135M-Instruct.Q4_1.gguf"))?;
+/// let messages = vec![ChatMessage { role: "user".into(), content: "Say hi.".into() }];
+/// let explanation = explainer.generate(messages, &GenerationSettings::default())?.wait()?;
+/// println!("{} ({:?})", explanation.text, explanation.finish_reason);
+/// # Ok::<(), llm_explainer::Error>(())
+/// ```
+pub struct LlamaExplainer {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    admission: Arc<Admission>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+    name: String,
+}
+
+impl std::fmt::Debug for LlamaExplainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlamaExplainer").field("model", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// llama.cpp's backend may be initialized once per process.
+fn backend() -> Result<&'static LlamaBackend> {
+    static BACKEND: OnceLock<std::result::Result<LlamaBackend, String>> = OnceLock::new();
+    BACKEND
+        .get_or_init(|| {
+            llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
+            LlamaBackend::init().map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| Error::Generation(format!("llama.cpp backend: {e}")))
+}
+
+impl LlamaExplainer {
+    /// Loads the model and starts the pool; returns once every context is ready.
+    pub fn load(settings: LlamaSettings) -> Result<Self> {
+        let path = &settings.model_path;
+        if !path.is_file() {
+            return Err(Error::ModelNotFound(path.display().to_string()));
+        }
+        let load_error = |reason: String| Error::ModelLoad { path: path.display().to_string(), reason };
+        let model = LlamaModel::load_from_file(backend()?, path, &LlamaModelParams::default())
+            .map_err(|e| load_error(e.to_string()))?;
+        let model = Arc::new(model);
+        // Models without a template in their metadata get ChatML, a documented fallback.
+        let template = model
+            .chat_template(None)
+            .or_else(|_| LlamaChatTemplate::new("chatml"))
+            .map_err(|e| load_error(e.to_string()))?;
+        let template = Arc::new(template);
+        let name = model_name(path);
+
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let mut workers = Vec::new();
+        for i in 0..settings.pool_size {
+            let (model, template, rx, ready) = (model.clone(), template.clone(), rx.clone(), ready_tx.clone());
+            let (settings, name) = (settings.clone(), name.clone());
+            let worker = std::thread::Builder::new()
+                .name(format!("llm-context-{i}"))
+                .spawn(move || run_worker(&model, &template, &settings, &name, &rx, &ready))
+                .map_err(|e| load_error(e.to_string()))?;
+            workers.push(worker);
+        }
+        drop(ready_tx);
+        for _ in 0..settings.pool_size {
+            match ready_rx.recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(reason)) => return Err(load_error(reason)),
+                Err(_) => return Err(load_error("a worker thread died".into())),
+            }
+        }
+        Ok(Self {
+            jobs: Mutex::new(Some(tx)),
+            admission: Admission::new(settings.pool_size, settings.queue_size),
+            workers,
+            name,
+        })
+    }
+
+    /// Requests running or waiting now.
+    pub fn in_flight(&self) -> usize {
+        self.admission.in_flight()
+    }
+}
+
+impl Explainer for LlamaExplainer {
+    fn generate(&self, messages: Vec<ChatMessage>, settings: &GenerationSettings) -> Result<Generation> {
+        let permit = self.admission.try_admit()?;
+        let (emitter, generation) = Generation::channel();
+        let job = Job { messages, settings: settings.clone(), emitter, queued: Instant::now(), _permit: permit };
+        let jobs = self.jobs.lock().map_err(|_| Error::Stopped)?;
+        jobs.as_ref().ok_or(Error::Stopped)?.send(job).map_err(|_| Error::Stopped)?;
+        Ok(generation)
+    }
+
+    fn model_name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for LlamaExplainer {
+    fn drop(&mut self) {
+        // Closing the queue ends the workers after their current job.
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.take();
+        }
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+fn model_name(path: &Path) -> String {
+    path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+fn run_worker(
+    model: &LlamaModel,
+    template: &LlamaChatTemplate,
+    settings: &LlamaSettings,
+    name: &str,
+    jobs: &Mutex<mpsc::Receiver<Job>>,
+    ready: &mpsc::Sender<std::result::Result<(), String>>,
+) {
+    let params = LlamaContextParams::default()
+        .with_n_ctx(NonZeroU32::new(settings.context_size))
+        .with_n_batch(settings.context_size)
+        .with_n_threads(settings.threads)
+        .with_n_threads_batch(settings.threads);
+    let mut context = match backend().and_then(|b| model.new_context(b, params).map_err(|e| Error::Generation(e.to_string()))) {
+        Ok(context) => context,
+        Err(e) => {
+            let _ = ready.send(Err(e.to_string()));
+            return;
+        }
+    };
+    let _ = ready.send(Ok(()));
+    loop {
+        // Hold the lock only while taking a job.
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        if job.emitter.is_cancelled() {
+            continue;
+        }
+        let mut clock = Clock::new(job.queued);
+        match generate(model, template, &mut context, &job, &mut clock) {
+            Ok((text, finish_reason, prompt_tokens, generated_tokens)) => job.emitter.finish(Explanation {
+                text,
+                finish_reason,
+                prompt_tokens,
+                generated_tokens,
+                timings: clock.timings(generated_tokens),
+                model: name.to_owned(),
+            }),
+            Err(e) => job.emitter.fail(e),
+        }
+    }
+}
+
+fn generate(
+    model: &LlamaModel,
+    template: &LlamaChatTemplate,
+    context: &mut LlamaContext<'_>,
+    job: &Job,
+    clock: &mut Clock,
+) -> Result<(String, FinishReason, usize, usize)> {
+    let failed = |what: &str, e: &dyn std::fmt::Display| Error::Generation(format!("{what}: {e}"));
+    let settings = &job.settings;
+    let chat = job
+        .messages
+        .iter()
+        .map(|m| LlamaChatMessage::new(m.role.clone(), m.content.clone()))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| failed("message", &e))?;
+    let prompt = model.apply_chat_template(template, &chat, true).map_err(|e| failed("chat template", &e))?;
+    let vocab = model.vocab();
+    let tokens = vocab.tokenize(prompt.as_bytes(), true, true);
+    let n_ctx = context.n_ctx() as usize;
+    if tokens.is_empty() || tokens.len() + settings.max_tokens > n_ctx {
+        return Err(Error::PromptTooLong { prompt_tokens: tokens.len(), max_tokens: settings.max_tokens, context: n_ctx });
+    }
+
+    // A reused context: forget the previous request's KV entries.
+    context.clear_kv_cache_seq(None, None, None).map_err(|e| failed("kv cache", &e))?;
+    let mut batch = LlamaBatch::new(tokens.len().max(1), 1);
+    let last = tokens.len() - 1;
+    for (i, token) in tokens.iter().enumerate() {
+        batch.add(*token, i as i32, &[0], i == last).map_err(|e| failed("batch", &e))?;
+    }
+    context.decode(&mut batch).map_err(|e| failed("prompt evaluation", &e))?;
+
+    let mut sampler = if settings.temperature <= 0.0 {
+        LlamaSampler::greedy()
+    } else {
+        LlamaSampler::chain_simple([
+            LlamaSampler::top_p(settings.top_p, 1),
+            LlamaSampler::temp(settings.temperature),
+            LlamaSampler::dist(settings.seed),
+        ])
+    };
+    let mut sink = TextSink::new(&settings.stop);
+    let mut pending_bytes = Vec::new();
+    let mut position = tokens.len() as i32;
+    let mut generated = 0;
+    let finish = loop {
+        if generated >= settings.max_tokens {
+            break FinishReason::MaxTokens;
+        }
+        if clock.elapsed() >= settings.deadline {
+            break FinishReason::Deadline;
+        }
+        if job.emitter.is_cancelled() {
+            // Nobody reads the answer any more; the reason is never seen.
+            break FinishReason::Stop;
+        }
+        let token = sampler.sample(context, batch.n_tokens() - 1);
+        sampler.accept(token);
+        if vocab.is_eog(token) {
+            break FinishReason::Stop;
+        }
+        generated += 1;
+        clock.token();
+        // A piece may end inside a multi-byte character: emit only complete UTF-8.
+        pending_bytes.extend(vocab.token_to_piece(token, false, None));
+        let complete = match std::str::from_utf8(&pending_bytes) {
+            Ok(s) => s.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(e) => return Err(failed("model produced invalid UTF-8", &e)),
+        };
+        let piece: Vec<u8> = pending_bytes.drain(..complete).collect();
+        let piece = String::from_utf8(piece).expect("validated above");
+        if sink.push(&piece, &job.emitter) {
+            break FinishReason::Stop;
+        }
+        batch.clear();
+        batch.add(token, position, &[0], true).map_err(|e| failed("batch", &e))?;
+        position += 1;
+        context.decode(&mut batch).map_err(|e| failed("decode", &e))?;
+    };
+    let text = sink.finish(&job.emitter);
+    Ok((text.trim().to_owned(), finish, tokens.len(), generated))
+}

@@ -1,0 +1,88 @@
+//! Generation settings: budgets, sampling and stop strings.
+
+use std::time::Duration;
+
+/// How one explanation is generated. Deterministic by default (greedy decoding).
+///
+/// ```
+/// use llm_explainer::GenerationSettings;
+/// use std::time::Duration;
+/// let settings = GenerationSettings::default()
+///     .with_max_tokens(128)
+///     .with_deadline(Duration::from_secs(5))
+///     .with_temperature(0.7)
+///     .with_seed(7);
+/// assert_eq!(settings.max_tokens, 128);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerationSettings {
+    /// Most new tokens to generate.
+    pub max_tokens: usize,
+    /// Wall-clock bound for the whole request once it starts running.
+    pub deadline: Duration,
+    /// Sampling temperature; `0` means greedy (same input, same text).
+    pub temperature: f32,
+    /// Nucleus sampling mass (used when `temperature > 0`).
+    pub top_p: f32,
+    /// Sampling seed (used when `temperature > 0`).
+    pub seed: u32,
+    /// Generation stops before any of these strings.
+    pub stop: Vec<String>,
+}
+
+impl Default for GenerationSettings {
+    fn default() -> Self {
+        Self {
+            max_tokens: 256,
+            deadline: Duration::from_secs(30),
+            temperature: 0.0,
+            top_p: 0.95,
+            seed: 42,
+            stop: Vec::new(),
+        }
+    }
+}
+
+impl GenerationSettings {
+    /// Sets [`max_tokens`](Self::max_tokens).
+    #[must_use]
+    pub fn with_max_tokens(mut self, max_tokens: usize) -> Self {
+        self.max_tokens = max_tokens;
+        self
+    }
+
+    /// Sets [`deadline`](Self::deadline).
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Sets [`temperature`](Self::temperature).
+    #[must_use]
+    pub fn with_temperature(mut self, temperature: f32) -> Self {
+        self.temperature = temperature;
+        self
+    }
+
+    /// Sets [`top_p`](Self::top_p).
+    #[must_use]
+    pub fn with_top_p(mut self, top_p: f32) -> Self {
+        self.top_p = top_p;
+        self
+    }
+
+    /// Sets [`seed`](Self::seed).
+    #[must_use]
+    pub fn with_seed(mut self, seed: u32) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets [`stop`](Self::stop).
+    #[must_use]
+    pub fn with_stop(mut self, stop: Vec<String>) -> Self {
+        self.stop = stop;
+        self
+    }
+}
