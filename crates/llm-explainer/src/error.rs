@@ -1,7 +1,7 @@
 //! The crate's error type.
 
 /// Everything that can go wrong in this crate.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The GGUF file does not exist.

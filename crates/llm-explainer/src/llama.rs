@@ -250,8 +250,12 @@ fn run_worker(
             continue;
         }
         let mut clock = Clock::new(job.queued);
-        match generate(model, template, &mut context, &job, &mut clock) {
-            Ok((text, finish_reason, prompt_tokens, generated_tokens)) => job.emitter.finish(Explanation {
+        let result = generate(model, template, &mut context, &job, &mut clock);
+        // Free the place before answering, so a caller that saw the answer can be admitted again.
+        let Job { emitter, _permit: permit, .. } = job;
+        drop(permit);
+        match result {
+            Ok((text, finish_reason, prompt_tokens, generated_tokens)) => emitter.finish(Explanation {
                 text,
                 finish_reason,
                 prompt_tokens,
@@ -259,7 +263,7 @@ fn run_worker(
                 timings: clock.timings(generated_tokens),
                 model: name.to_owned(),
             }),
-            Err(e) => job.emitter.fail(e),
+            Err(e) => emitter.fail(e),
         }
     }
 }

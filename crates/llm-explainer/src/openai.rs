@@ -146,9 +146,11 @@ impl Explainer for OpenAiExplainer {
         std::thread::Builder::new()
             .name("llm-remote".into())
             .spawn(move || {
-                let _permit = permit;
                 let mut clock = Clock::new(queued);
-                match this.run(&messages, &settings, &emitter, &mut clock) {
+                let result = this.run(&messages, &settings, &emitter, &mut clock);
+                // Free the place before answering, so a caller that saw the answer can be admitted again.
+                drop(permit);
+                match result {
                     Ok((text, finish_reason, prompt_tokens, generated_tokens)) => {
                         let timings = clock.timings(generated_tokens);
                         emitter.finish(Explanation { text, finish_reason, prompt_tokens, generated_tokens, timings, model: this.model.clone() })

@@ -1,0 +1,124 @@
+//! The real llama.cpp on the real default model (installed by `scripts/setup-models.sh`).
+//!
+//! Without the model file these tests print why and pass, unless `REQUIRE_LLM=1` (set by CI).
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use llm_explainer::{
+    ChatMessage, Error, Explainer, FinishReason, GenerationSettings, Language, LlamaExplainer, LlamaSettings,
+    Verdict, explanation_messages,
+};
+
+fn model_path() -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/llm/SmolLM2-135M-Instruct.Q4_1.gguf");
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(std::env::var("REQUIRE_LLM").is_err(), "REQUIRE_LLM is set but {} is missing", path.display());
+    eprintln!("skipped: {} is missing; run scripts/setup-models.sh", path.display());
+    None
+}
+
+/// One explainer shared by the tests (pool 1, queue 3, as the defaults).
+fn shared() -> Option<&'static LlamaExplainer> {
+    static EXPLAINER: OnceLock<LlamaExplainer> = OnceLock::new();
+    let path = model_path()?;
+    Some(EXPLAINER.get_or_init(|| LlamaExplainer::load(LlamaSettings::new(path).with_threads(1)).unwrap()))
+}
+
+fn attack_messages(language: Language) -> Vec<ChatMessage> {
+    let body: serde_json::Value =
+        serde_json::from_str(include_str!("../../flow-features/tests/fixtures/sample_request.json")).unwrap();
+    let flows = flow_features::parse_window(&body["sequence"], 10).unwrap();
+    let stats = flow_features::WindowStatistics::from_flows(&flows);
+    explanation_messages(&Verdict { probability: 0.97, class: 1, threshold: 0.5 }, &stats, language)
+}
+
+#[test]
+fn explains_the_verdict_deterministically() {
+    let Some(explainer) = shared() else { return };
+    let settings = GenerationSettings::default().with_max_tokens(96);
+    let first = explainer.generate(attack_messages(Language::English), &settings).unwrap().wait().unwrap();
+    assert!(!first.text.is_empty());
+    let lower = first.text.to_lowercase();
+    assert!(["attack", "malicious", "anomal", "suspicious", "threat"].iter().any(|w| lower.contains(w)), "{}", first.text);
+    assert!(first.prompt_tokens > 100 && first.generated_tokens > 0);
+    assert!(first.timings.time_to_first_token_ms > 0.0);
+    assert_eq!(first.model, "SmolLM2-135M-Instruct.Q4_1");
+
+    let second = explainer.generate(attack_messages(Language::English), &settings).unwrap().wait().unwrap();
+    assert_eq!(first.text, second.text, "greedy decoding is deterministic");
+}
+
+#[test]
+fn token_budget_and_deadline_cut_generation_and_say_so() {
+    let Some(explainer) = shared() else { return };
+    let tiny = GenerationSettings::default().with_max_tokens(5);
+    let cut = explainer.generate(attack_messages(Language::French), &tiny).unwrap().wait().unwrap();
+    assert_eq!((cut.finish_reason, cut.generated_tokens), (FinishReason::MaxTokens, 5));
+    assert!(cut.finish_reason.is_cut());
+
+    let hurried = GenerationSettings::default().with_max_tokens(400).with_deadline(Duration::from_millis(300));
+    let cut = explainer.generate(attack_messages(Language::English), &hurried).unwrap().wait().unwrap();
+    assert_eq!(cut.finish_reason, FinishReason::Deadline);
+    assert!(cut.generated_tokens < 400);
+}
+
+#[test]
+fn streams_pieces_that_add_up_to_the_text() {
+    let Some(explainer) = shared() else { return };
+    let settings = GenerationSettings::default().with_max_tokens(24);
+    let mut generation = explainer.generate(attack_messages(Language::English), &settings).unwrap();
+    let mut streamed = String::new();
+    let mut pieces = 0;
+    let done = loop {
+        match generation.blocking_next_event().expect("ends with Finished") {
+            llm_explainer::Event::Text(piece) => {
+                streamed.push_str(&piece);
+                pieces += 1;
+            }
+            llm_explainer::Event::Finished(done) => break done,
+            llm_explainer::Event::Failed(e) => panic!("{e}"),
+        }
+    };
+    assert!(pieces > 1);
+    assert_eq!(streamed.trim(), done.text);
+}
+
+#[test]
+fn a_pool_of_one_with_a_queue_of_three_serves_four_and_refuses_a_fifth() {
+    let Some(path) = model_path() else { return };
+    let explainer = LlamaExplainer::load(LlamaSettings::new(path).with_pool_size(1).with_queue_size(3).with_threads(1)).unwrap();
+    let settings = GenerationSettings::default().with_max_tokens(16);
+    let generations: Vec<_> =
+        (0..4).map(|_| explainer.generate(attack_messages(Language::English), &settings).unwrap()).collect();
+    let started = std::time::Instant::now();
+    let fifth = explainer.generate(attack_messages(Language::English), &settings);
+    assert!(matches!(fifth, Err(Error::Busy { in_flight: 4, pool: 1, queue: 3 })), "{fifth:?}");
+    assert!(started.elapsed() < Duration::from_millis(100), "busy must be immediate");
+    for generation in generations {
+        assert!(generation.wait().unwrap().generated_tokens > 0);
+    }
+    assert_eq!(explainer.in_flight(), 0);
+
+    // Dropping a generation cancels it and frees its place.
+    let long = GenerationSettings::default().with_max_tokens(1000).with_deadline(Duration::from_secs(120));
+    drop(explainer.generate(attack_messages(Language::English), &long).unwrap());
+    let next = explainer.generate(attack_messages(Language::English), &settings).unwrap().wait().unwrap();
+    assert!(next.timings.queue_ms < 2_000.0, "the cancelled request kept its context: {:?}", next.timings);
+}
+
+#[test]
+fn missing_and_corrupt_models_give_clear_errors() {
+    let missing = LlamaExplainer::load(LlamaSettings::new("/nonexistent/model.gguf"));
+    assert!(matches!(missing, Err(Error::ModelNotFound(_))));
+    let dir = std::env::temp_dir().join(format!("llm-explainer-corrupt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let corrupt = dir.join("corrupt.gguf");
+    std::fs::write(&corrupt, b"GGUF\x03\x00\x00\x00 this is not a model").unwrap();
+    let err = LlamaExplainer::load(LlamaSettings::new(&corrupt)).unwrap_err();
+    assert!(matches!(err, Error::ModelLoad { .. }), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
