@@ -10,7 +10,10 @@
 use std::time::Duration;
 
 use flow_features::{WindowStatistics, parse_window_request};
-use llm_explainer::{Explainer, GenerationSettings, Language, LlamaExplainer, LlamaSettings, Verdict, explanation_messages};
+use llm_explainer::{
+    Explainer, GenerationSettings, Language, LlamaExplainer, LlamaSettings, Verdict,
+    explanation_messages,
+};
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -18,9 +21,18 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/llm/SmolLM2-135M-Instruct.Q4_1.gguf");
-    let threads = std::env::var("LLM_BENCH_THREADS").ok().and_then(|t| t.parse().ok()).unwrap_or(1);
-    let rounds = std::env::var("LLM_BENCH_ROUNDS").ok().and_then(|t| t.parse().ok()).unwrap_or(10);
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../models/llm/SmolLM2-135M-Instruct.Q4_1.gguf"
+    );
+    let threads = std::env::var("LLM_BENCH_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(1);
+    let rounds = std::env::var("LLM_BENCH_ROUNDS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(10);
     let explainer = match LlamaExplainer::load(LlamaSettings::new(model).with_threads(threads)) {
         Ok(e) => e,
         Err(e) => {
@@ -35,15 +47,25 @@ fn main() {
     .unwrap();
     let flows = parse_window_request(&body, 10).unwrap();
     let messages = explanation_messages(
-        &Verdict { probability: 0.97, class: 1, threshold: 0.5 },
+        &Verdict {
+            probability: 0.97,
+            class: 1,
+            threshold: 0.5,
+        },
         &WindowStatistics::from_flows(&flows),
         Language::English,
     );
     // Greedy and without stop strings: every round generates the same text, up to 128 tokens.
-    let settings = GenerationSettings::default().with_max_tokens(128).with_deadline(Duration::from_secs(120));
+    let settings = GenerationSettings::default()
+        .with_max_tokens(128)
+        .with_deadline(Duration::from_secs(120));
     let (mut ttft, mut tps, mut prompt_tokens, mut generated) = (Vec::new(), Vec::new(), 0, 0);
     for _ in 0..rounds {
-        let done = explainer.generate(messages.clone(), &settings).unwrap().wait().unwrap();
+        let done = explainer
+            .generate(messages.clone(), &settings)
+            .unwrap()
+            .wait()
+            .unwrap();
         ttft.push(done.timings.time_to_first_token_ms);
         tps.push(done.timings.tokens_per_second);
         (prompt_tokens, generated) = (done.prompt_tokens, done.generated_tokens);

@@ -10,13 +10,18 @@ use std::io::Write;
 
 use flow_features::{WindowStatistics, parse_window_request};
 use llm_explainer::{
-    Event, Explainer, GenerationSettings, Language, LlamaExplainer, LlamaSettings, Verdict, explanation_messages,
+    Event, Explainer, GenerationSettings, Language, LlamaExplainer, LlamaSettings, Verdict,
+    explanation_messages,
 };
 use lstm_detector::Detector;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let language = if args.iter().any(|a| a == "--french") { Language::French } else { Language::English };
+    let language = if args.iter().any(|a| a == "--french") {
+        Language::French
+    } else {
+        Language::English
+    };
     let model = args
         .iter()
         .find(|a| !a.starts_with("--"))
@@ -24,13 +29,22 @@ fn main() -> Result<(), Box<dyn Error>> {
         .unwrap_or_else(|| "models/llm/SmolLM2-135M-Instruct.Q4_1.gguf".into());
 
     let detector = Detector::from_dir("models/unsw-nb15-seed")?;
-    let body: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string("crates/flow-features/tests/fixtures/sample_request.json")?)?;
+    let body: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        "crates/flow-features/tests/fixtures/sample_request.json",
+    )?)?;
     let flows = parse_window_request(&body, detector.sequence_length())?;
     let prediction = detector.predict(&flows)?;
-    println!("verdict: {} (probability {:.6})\n", prediction.label(), prediction.probability);
+    println!(
+        "verdict: {} (probability {:.6})\n",
+        prediction.label(),
+        prediction.probability
+    );
 
-    let verdict = Verdict { probability: prediction.probability, class: prediction.class, threshold: prediction.threshold };
+    let verdict = Verdict {
+        probability: prediction.probability,
+        class: prediction.class,
+        threshold: prediction.threshold,
+    };
     let messages = explanation_messages(&verdict, &WindowStatistics::from_flows(&flows), language);
     let explainer = LlamaExplainer::load(LlamaSettings::new(model))?;
     let mut generation = explainer.generate(messages, &GenerationSettings::default())?;

@@ -60,6 +60,8 @@ pub struct Standout {
     pub median: f64,
 }
 
+type Getter = fn(&FlowRecord) -> f64;
+
 /// A value counts as standing out when it exceeds this multiple of the window's median.
 const STANDOUT_FACTOR: f64 = 10.0;
 
@@ -81,14 +83,16 @@ impl WindowStatistics {
         let max = |v: &[f64]| v.iter().copied().reduce(f64::max).unwrap_or(0.0);
         let counts = |get: fn(&FlowRecord) -> &str| {
             let mut map = BTreeMap::new();
-            flows.iter().for_each(|f| *map.entry(get(f).to_owned()).or_insert(0) += 1);
+            flows
+                .iter()
+                .for_each(|f| *map.entry(get(f).to_owned()).or_insert(0) += 1);
             map
         };
         let (dur, rate) = (column(|f| f.dur), column(|f| f.rate));
         let http = flows.iter().filter(|f| f.service == "http").count();
 
         let mut standouts = Vec::new();
-        let watched: [(&'static str, fn(&FlowRecord) -> f64); 6] = [
+        let watched: [(&'static str, Getter); 6] = [
             ("sbytes", |f| f.sbytes),
             ("dbytes", |f| f.dbytes),
             ("rate", |f| f.rate),
@@ -101,7 +105,12 @@ impl WindowStatistics {
             let median = median(&values);
             for (flow, &value) in values.iter().enumerate() {
                 if value > 0.0 && value > STANDOUT_FACTOR * median {
-                    standouts.push(Standout { flow, feature, value, median });
+                    standouts.push(Standout {
+                        flow,
+                        feature,
+                        value,
+                        median,
+                    });
                 }
             }
         }

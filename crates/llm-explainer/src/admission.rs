@@ -19,15 +19,25 @@ pub(crate) struct Permit(Arc<Admission>);
 
 impl Admission {
     pub(crate) fn new(pool: usize, queue: usize) -> Arc<Self> {
-        Arc::new(Self { in_flight: AtomicUsize::new(0), pool, queue })
+        Arc::new(Self {
+            in_flight: AtomicUsize::new(0),
+            pool,
+            queue,
+        })
     }
 
     pub(crate) fn try_admit(self: &Arc<Self>) -> Result<Permit> {
         let capacity = self.pool + self.queue;
         self.in_flight
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < capacity).then_some(n + 1))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < capacity).then_some(n + 1)
+            })
             .map(|_| Permit(Arc::clone(self)))
-            .map_err(|in_flight| Error::Busy { in_flight, pool: self.pool, queue: self.queue })
+            .map_err(|in_flight| Error::Busy {
+                in_flight,
+                pool: self.pool,
+                queue: self.queue,
+            })
     }
 
     /// Requests running or waiting now.

@@ -15,7 +15,11 @@ pub trait Explainer: Send + Sync {
     /// capacity is left, otherwise a [`Generation`] to read (dropping it cancels the work).
     ///
     /// [`Error::Busy`]: crate::Error::Busy
-    fn generate(&self, messages: Vec<ChatMessage>, settings: &GenerationSettings) -> Result<Generation>;
+    fn generate(
+        &self,
+        messages: Vec<ChatMessage>,
+        settings: &GenerationSettings,
+    ) -> Result<Generation>;
 
     /// Identifier of the model answering (file name or served model name).
     fn model_name(&self) -> &str;

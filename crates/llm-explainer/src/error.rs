@@ -26,7 +26,9 @@ pub enum Error {
         queue: usize,
     },
     /// The prompt plus the token budget do not fit the context window.
-    #[error("prompt of {prompt_tokens} tokens + budget of {max_tokens} exceeds the context of {context} tokens")]
+    #[error(
+        "prompt of {prompt_tokens} tokens + budget of {max_tokens} exceeds the context of {context} tokens"
+    )]
     PromptTooLong {
         /// Tokens in the formatted prompt.
         prompt_tokens: usize,

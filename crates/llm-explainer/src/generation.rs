@@ -155,13 +155,22 @@ pub(crate) struct TextSink {
 
 impl TextSink {
     pub(crate) fn new(stop: &[String]) -> Self {
-        Self { stop: stop.iter().filter(|s| !s.is_empty()).cloned().collect(), text: String::new(), emitted: 0 }
+        Self {
+            stop: stop.iter().filter(|s| !s.is_empty()).cloned().collect(),
+            text: String::new(),
+            emitted: 0,
+        }
     }
 
     /// Adds a piece; returns `true` when a stop string was reached (the text ends before it).
     pub(crate) fn push(&mut self, piece: &str, emitter: &Emitter) -> bool {
         self.text.push_str(piece);
-        if let Some(at) = self.stop.iter().filter_map(|s| self.text.find(s.as_str())).min() {
+        if let Some(at) = self
+            .stop
+            .iter()
+            .filter_map(|s| self.text.find(s.as_str()))
+            .min()
+        {
             self.text.truncate(at);
             self.flush(emitter);
             return true;
@@ -169,7 +178,11 @@ impl TextSink {
         let hold = self
             .stop
             .iter()
-            .flat_map(|s| (1..s.len()).filter(|&k| s.is_char_boundary(k)).map(move |k| &s[..k]))
+            .flat_map(|s| {
+                (1..s.len())
+                    .filter(|&k| s.is_char_boundary(k))
+                    .map(move |k| &s[..k])
+            })
             .filter(|prefix| self.text.ends_with(prefix))
             .map(str::len)
             .max()
@@ -206,7 +219,11 @@ pub(crate) struct Clock {
 
 impl Clock {
     pub(crate) fn new(queued: Instant) -> Self {
-        Self { queued, started: Instant::now(), first_token: None }
+        Self {
+            queued,
+            started: Instant::now(),
+            first_token: None,
+        }
     }
 
     pub(crate) fn elapsed(&self) -> Duration {
@@ -255,7 +272,10 @@ mod tests {
 
     #[test]
     fn stop_strings_are_found_across_pieces_and_never_streamed() {
-        let (streamed, text, stopped) = run(&["\n\nUser:"], &["The flow", " is odd.\n", "\nUs", "er: hi"]);
+        let (streamed, text, stopped) = run(
+            &["\n\nUser:"],
+            &["The flow", " is odd.\n", "\nUs", "er: hi"],
+        );
         assert!(stopped);
         assert_eq!(text, "The flow is odd.");
         assert_eq!(streamed.concat(), text);

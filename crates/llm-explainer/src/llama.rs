@@ -109,6 +109,8 @@ struct Job {
 /// # Ok::<(), llm_explainer::Error>(())
 /// ```
 pub struct LlamaExplainer {
+    model: Arc<LlamaModel>,
+    template: Arc<LlamaChatTemplate>,
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     admission: Arc<Admission>,
     workers: Vec<std::thread::JoinHandle<()>>,
@@ -117,7 +119,9 @@ pub struct LlamaExplainer {
 
 impl std::fmt::Debug for LlamaExplainer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LlamaExplainer").field("model", &self.name).finish_non_exhaustive()
+        f.debug_struct("LlamaExplainer")
+            .field("model", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -140,7 +144,10 @@ impl LlamaExplainer {
         if !path.is_file() {
             return Err(Error::ModelNotFound(path.display().to_string()));
         }
-        let load_error = |reason: String| Error::ModelLoad { path: path.display().to_string(), reason };
+        let load_error = |reason: String| Error::ModelLoad {
+            path: path.display().to_string(),
+            reason,
+        };
         let model = LlamaModel::load_from_file(backend()?, path, &LlamaModelParams::default())
             .map_err(|e| load_error(e.to_string()))?;
         let model = Arc::new(model);
@@ -157,7 +164,12 @@ impl LlamaExplainer {
         let (ready_tx, ready_rx) = mpsc::channel();
         let mut workers = Vec::new();
         for i in 0..settings.pool_size {
-            let (model, template, rx, ready) = (model.clone(), template.clone(), rx.clone(), ready_tx.clone());
+            let (model, template, rx, ready) = (
+                model.clone(),
+                template.clone(),
+                rx.clone(),
+                ready_tx.clone(),
+            );
             let (settings, name) = (settings.clone(), name.clone());
             let worker = std::thread::Builder::new()
                 .name(format!("llm-context-{i}"))
@@ -174,6 +186,8 @@ impl LlamaExplainer {
             }
         }
         Ok(Self {
+            model,
+            template,
             jobs: Mutex::new(Some(tx)),
             admission: Admission::new(settings.pool_size, settings.queue_size),
             workers,
@@ -185,15 +199,48 @@ impl LlamaExplainer {
     pub fn in_flight(&self) -> usize {
         self.admission.in_flight()
     }
+
+    /// The prompt text `messages` become with this model's chat template, as generation sees it.
+    pub fn format_prompt(&self, messages: &[ChatMessage]) -> Result<String> {
+        format_prompt(&self.model, &self.template, messages)
+    }
+}
+
+fn format_prompt(
+    model: &LlamaModel,
+    template: &LlamaChatTemplate,
+    messages: &[ChatMessage],
+) -> Result<String> {
+    let chat = messages
+        .iter()
+        .map(|m| LlamaChatMessage::new(m.role.clone(), m.content.clone()))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::Generation(format!("message: {e}")))?;
+    model
+        .apply_chat_template(template, &chat, true)
+        .map_err(|e| Error::Generation(format!("chat template: {e}")))
 }
 
 impl Explainer for LlamaExplainer {
-    fn generate(&self, messages: Vec<ChatMessage>, settings: &GenerationSettings) -> Result<Generation> {
+    fn generate(
+        &self,
+        messages: Vec<ChatMessage>,
+        settings: &GenerationSettings,
+    ) -> Result<Generation> {
         let permit = self.admission.try_admit()?;
         let (emitter, generation) = Generation::channel();
-        let job = Job { messages, settings: settings.clone(), emitter, queued: Instant::now(), _permit: permit };
+        let job = Job {
+            messages,
+            settings: settings.clone(),
+            emitter,
+            queued: Instant::now(),
+            _permit: permit,
+        };
         let jobs = self.jobs.lock().map_err(|_| Error::Stopped)?;
-        jobs.as_ref().ok_or(Error::Stopped)?.send(job).map_err(|_| Error::Stopped)?;
+        jobs.as_ref()
+            .ok_or(Error::Stopped)?
+            .send(job)
+            .map_err(|_| Error::Stopped)?;
         Ok(generation)
     }
 
@@ -215,7 +262,10 @@ impl Drop for LlamaExplainer {
 }
 
 fn model_name(path: &Path) -> String {
-    path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned())
+    path.file_stem().map_or_else(
+        || path.display().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    )
 }
 
 fn run_worker(
@@ -231,7 +281,11 @@ fn run_worker(
         .with_n_batch(settings.context_size)
         .with_n_threads(settings.threads)
         .with_n_threads_batch(settings.threads);
-    let mut context = match backend().and_then(|b| model.new_context(b, params).map_err(|e| Error::Generation(e.to_string()))) {
+    let mut context = match backend().and_then(|b| {
+        model
+            .new_context(b, params)
+            .map_err(|e| Error::Generation(e.to_string()))
+    }) {
         Ok(context) => context,
         Err(e) => {
             let _ = ready.send(Err(e.to_string()));
@@ -252,17 +306,23 @@ fn run_worker(
         let mut clock = Clock::new(job.queued);
         let result = generate(model, template, &mut context, &job, &mut clock);
         // Free the place before answering, so a caller that saw the answer can be admitted again.
-        let Job { emitter, _permit: permit, .. } = job;
+        let Job {
+            emitter,
+            _permit: permit,
+            ..
+        } = job;
         drop(permit);
         match result {
-            Ok((text, finish_reason, prompt_tokens, generated_tokens)) => emitter.finish(Explanation {
-                text,
-                finish_reason,
-                prompt_tokens,
-                generated_tokens,
-                timings: clock.timings(generated_tokens),
-                model: name.to_owned(),
-            }),
+            Ok((text, finish_reason, prompt_tokens, generated_tokens)) => {
+                emitter.finish(Explanation {
+                    text,
+                    finish_reason,
+                    prompt_tokens,
+                    generated_tokens,
+                    timings: clock.timings(generated_tokens),
+                    model: name.to_owned(),
+                })
+            }
             Err(e) => emitter.fail(e),
         }
     }
@@ -277,28 +337,32 @@ fn generate(
 ) -> Result<(String, FinishReason, usize, usize)> {
     let failed = |what: &str, e: &dyn std::fmt::Display| Error::Generation(format!("{what}: {e}"));
     let settings = &job.settings;
-    let chat = job
-        .messages
-        .iter()
-        .map(|m| LlamaChatMessage::new(m.role.clone(), m.content.clone()))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| failed("message", &e))?;
-    let prompt = model.apply_chat_template(template, &chat, true).map_err(|e| failed("chat template", &e))?;
+    let prompt = format_prompt(model, template, &job.messages)?;
     let vocab = model.vocab();
     let tokens = vocab.tokenize(prompt.as_bytes(), true, true);
     let n_ctx = context.n_ctx() as usize;
     if tokens.is_empty() || tokens.len() + settings.max_tokens > n_ctx {
-        return Err(Error::PromptTooLong { prompt_tokens: tokens.len(), max_tokens: settings.max_tokens, context: n_ctx });
+        return Err(Error::PromptTooLong {
+            prompt_tokens: tokens.len(),
+            max_tokens: settings.max_tokens,
+            context: n_ctx,
+        });
     }
 
     // A reused context: forget the previous request's KV entries.
-    context.clear_kv_cache_seq(None, None, None).map_err(|e| failed("kv cache", &e))?;
+    context
+        .clear_kv_cache_seq(None, None, None)
+        .map_err(|e| failed("kv cache", &e))?;
     let mut batch = LlamaBatch::new(tokens.len().max(1), 1);
     let last = tokens.len() - 1;
     for (i, token) in tokens.iter().enumerate() {
-        batch.add(*token, i as i32, &[0], i == last).map_err(|e| failed("batch", &e))?;
+        batch
+            .add(*token, i as i32, &[0], i == last)
+            .map_err(|e| failed("batch", &e))?;
     }
-    context.decode(&mut batch).map_err(|e| failed("prompt evaluation", &e))?;
+    context
+        .decode(&mut batch)
+        .map_err(|e| failed("prompt evaluation", &e))?;
 
     let mut sampler = if settings.temperature <= 0.0 {
         LlamaSampler::greedy()
@@ -344,9 +408,13 @@ fn generate(
             break FinishReason::Stop;
         }
         batch.clear();
-        batch.add(token, position, &[0], true).map_err(|e| failed("batch", &e))?;
+        batch
+            .add(token, position, &[0], true)
+            .map_err(|e| failed("batch", &e))?;
         position += 1;
-        context.decode(&mut batch).map_err(|e| failed("decode", &e))?;
+        context
+            .decode(&mut batch)
+            .map_err(|e| failed("decode", &e))?;
     };
     let text = sink.finish(&job.emitter);
     Ok((text.trim().to_owned(), finish, tokens.len(), generated))

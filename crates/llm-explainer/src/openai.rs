@@ -57,7 +57,13 @@ impl OpenAiExplainer {
         self
     }
 
-    fn run(&self, messages: &[ChatMessage], settings: &GenerationSettings, emitter: &Emitter, clock: &mut Clock) -> Result<(String, FinishReason, usize, usize)> {
+    fn run(
+        &self,
+        messages: &[ChatMessage],
+        settings: &GenerationSettings,
+        emitter: &Emitter,
+        clock: &mut Clock,
+    ) -> Result<(String, FinishReason, usize, usize)> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(settings.deadline))
@@ -89,7 +95,10 @@ impl OpenAiExplainer {
         let status = response.status().as_u16();
         if status != 200 {
             let text = response.body_mut().read_to_string().unwrap_or_default();
-            return Err(Error::RemoteStatus { status, body: text.chars().take(500).collect() });
+            return Err(Error::RemoteStatus {
+                status,
+                body: text.chars().take(500).collect(),
+            });
         }
 
         let mut sink = TextSink::new(&settings.stop);
@@ -107,38 +116,56 @@ impl OpenAiExplainer {
             if emitter.is_cancelled() {
                 break;
             }
-            let Some(data) = line.strip_prefix("data:").map(str::trim) else { continue };
+            let Some(data) = line.strip_prefix("data:").map(str::trim) else {
+                continue;
+            };
             if data == "[DONE]" {
                 break;
             }
-            let chunk: Value = serde_json::from_str(data).map_err(|e| Error::Remote(format!("bad stream chunk: {e}")))?;
+            let chunk: Value = serde_json::from_str(data)
+                .map_err(|e| Error::Remote(format!("bad stream chunk: {e}")))?;
             if let Some(usage) = chunk.get("usage").filter(|u| u.is_object()) {
                 prompt_tokens = usage["prompt_tokens"].as_u64().unwrap_or(0) as usize;
-                generated = usage["completion_tokens"].as_u64().map_or(generated, |n| n as usize);
+                generated = usage["completion_tokens"]
+                    .as_u64()
+                    .map_or(generated, |n| n as usize);
             }
-            let Some(choice) = chunk["choices"].get(0) else { continue };
-            if let Some(piece) = choice["delta"]["content"].as_str().filter(|p| !p.is_empty()) {
+            let Some(choice) = chunk["choices"].get(0) else {
+                continue;
+            };
+            if let Some(piece) = choice["delta"]["content"]
+                .as_str()
+                .filter(|p| !p.is_empty())
+            {
                 clock.token();
                 generated += 1;
                 if sink.push(piece, emitter) {
                     break;
                 }
             }
-            match choice["finish_reason"].as_str() {
-                Some("length") => finish = FinishReason::MaxTokens,
-                Some(_) | None => {}
+            if choice["finish_reason"].as_str() == Some("length") {
+                finish = FinishReason::MaxTokens;
             }
             if clock.elapsed() >= settings.deadline {
                 finish = FinishReason::Deadline;
                 break;
             }
         }
-        Ok((sink.finish(emitter).trim().to_owned(), finish, prompt_tokens, generated))
+        Ok((
+            sink.finish(emitter).trim().to_owned(),
+            finish,
+            prompt_tokens,
+            generated,
+        ))
     }
 }
 
 impl Explainer for OpenAiExplainer {
-    fn generate(&self, messages: Vec<ChatMessage>, settings: &GenerationSettings) -> Result<Generation> {
+    fn generate(
+        &self,
+        messages: Vec<ChatMessage>,
+        settings: &GenerationSettings,
+    ) -> Result<Generation> {
         let permit: Permit = self.admission.try_admit()?;
         let (emitter, generation) = Generation::channel();
         let (this, settings) = (self.clone(), settings.clone());
@@ -153,7 +180,14 @@ impl Explainer for OpenAiExplainer {
                 match result {
                     Ok((text, finish_reason, prompt_tokens, generated_tokens)) => {
                         let timings = clock.timings(generated_tokens);
-                        emitter.finish(Explanation { text, finish_reason, prompt_tokens, generated_tokens, timings, model: this.model.clone() })
+                        emitter.finish(Explanation {
+                            text,
+                            finish_reason,
+                            prompt_tokens,
+                            generated_tokens,
+                            timings,
+                            model: this.model.clone(),
+                        })
                     }
                     Err(e) => emitter.fail(e),
                 }

@@ -38,7 +38,10 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     fn new(role: &str, content: String) -> Self {
-        Self { role: role.to_owned(), content }
+        Self {
+            role: role.to_owned(),
+            content,
+        }
     }
 }
 
@@ -56,9 +59,17 @@ impl ChatMessage {
 /// let messages = explanation_messages(&verdict, &stats, Language::English);
 /// assert!(messages[1].content.contains("ATTACK (probability 0.970"));
 /// ```
-pub fn explanation_messages(verdict: &Verdict, stats: &WindowStatistics, language: Language) -> Vec<ChatMessage> {
+pub fn explanation_messages(
+    verdict: &Verdict,
+    stats: &WindowStatistics,
+    language: Language,
+) -> Vec<ChatMessage> {
     let text = Text::of(language);
-    let label = if verdict.class == 1 { text.attack } else { text.normal };
+    let label = if verdict.class == 1 {
+        text.attack
+    } else {
+        text.normal
+    };
     let mut user = String::new();
     // Writing to a String cannot fail.
     let _ = writeln!(
@@ -67,20 +78,50 @@ pub fn explanation_messages(verdict: &Verdict, stats: &WindowStatistics, languag
         text.verdict, text.probability, verdict.probability, text.threshold, verdict.threshold
     );
     let _ = writeln!(user, "{} {}", text.flows, stats.count);
-    let _ = writeln!(user, "dur (s): mean {:.6}, min {:.6}, max {:.6}", stats.dur_mean, stats.dur_min, stats.dur_max);
-    let _ = writeln!(user, "rate (pkt/s): mean {:.1}, min {:.1}, max {:.1}", stats.rate_mean, stats.rate_min, stats.rate_max);
-    let _ = writeln!(user, "spkts mean {:.1}, dpkts mean {:.1}", stats.spkts_mean, stats.dpkts_mean);
-    let _ = writeln!(user, "{} {:.0} / {:.0}", text.bytes, stats.sbytes_total, stats.dbytes_total);
+    let _ = writeln!(
+        user,
+        "dur (s): mean {:.6}, min {:.6}, max {:.6}",
+        stats.dur_mean, stats.dur_min, stats.dur_max
+    );
+    let _ = writeln!(
+        user,
+        "rate (pkt/s): mean {:.1}, min {:.1}, max {:.1}",
+        stats.rate_mean, stats.rate_min, stats.rate_max
+    );
+    let _ = writeln!(
+        user,
+        "spkts mean {:.1}, dpkts mean {:.1}",
+        stats.spkts_mean, stats.dpkts_mean
+    );
+    let _ = writeln!(
+        user,
+        "{} {:.0} / {:.0}",
+        text.bytes, stats.sbytes_total, stats.dbytes_total
+    );
     let _ = writeln!(user, "HTTP: {:.0} %", stats.http_pct);
-    for (name, counts) in [("proto", &stats.protocols), ("service", &stats.services), ("state", &stats.states)] {
-        let list: Vec<String> = counts.iter().map(|(value, n)| format!("{value} ×{n}")).collect();
+    for (name, counts) in [
+        ("proto", &stats.protocols),
+        ("service", &stats.services),
+        ("state", &stats.states),
+    ] {
+        let list: Vec<String> = counts
+            .iter()
+            .map(|(value, n)| format!("{value} ×{n}"))
+            .collect();
         let _ = writeln!(user, "{name}: {}", list.join(", "));
     }
     for s in stats.standouts.iter().take(5) {
-        let _ = writeln!(user, "{} {}: {} = {:.1} ({} {:.1})", text.standout, s.flow, s.feature, s.value, text.median, s.median);
+        let _ = writeln!(
+            user,
+            "{} {}: {} = {:.1} ({} {:.1})",
+            text.standout, s.flow, s.feature, s.value, text.median, s.median
+        );
     }
     let _ = write!(user, "{}", text.ask);
-    vec![ChatMessage::new("system", text.system.to_owned()), ChatMessage::new("user", user)]
+    vec![
+        ChatMessage::new("system", text.system.to_owned()),
+        ChatMessage::new("user", user),
+    ]
 }
 
 struct Text {

@@ -7,17 +7,25 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use llm_explainer::{
-    ChatMessage, Error, Explainer, FinishReason, GenerationSettings, Language, LlamaExplainer, LlamaSettings,
-    Verdict, explanation_messages,
+    ChatMessage, Error, Explainer, FinishReason, GenerationSettings, Language, LlamaExplainer,
+    LlamaSettings, Verdict, explanation_messages,
 };
 
 fn model_path() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/llm/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../models/llm/SmolLM2-135M-Instruct.Q4_1.gguf");
     if path.is_file() {
         return Some(path);
     }
-    assert!(std::env::var("REQUIRE_LLM").is_err(), "REQUIRE_LLM is set but {} is missing", path.display());
-    eprintln!("skipped: {} is missing; run scripts/setup-models.sh", path.display());
+    assert!(
+        std::env::var("REQUIRE_LLM").is_err(),
+        "REQUIRE_LLM is set but {} is missing",
+        path.display()
+    );
+    eprintln!(
+        "skipped: {} is missing; run scripts/setup-models.sh",
+        path.display()
+    );
     None
 }
 
@@ -25,43 +33,102 @@ fn model_path() -> Option<PathBuf> {
 fn shared() -> Option<&'static LlamaExplainer> {
     static EXPLAINER: OnceLock<LlamaExplainer> = OnceLock::new();
     let path = model_path()?;
-    Some(EXPLAINER.get_or_init(|| LlamaExplainer::load(LlamaSettings::new(path).with_threads(1)).unwrap()))
+    Some(
+        EXPLAINER.get_or_init(|| {
+            LlamaExplainer::load(LlamaSettings::new(path).with_threads(1)).unwrap()
+        }),
+    )
 }
 
 fn attack_messages(language: Language) -> Vec<ChatMessage> {
-    let body: serde_json::Value =
-        serde_json::from_str(include_str!("../../flow-features/tests/fixtures/sample_request.json")).unwrap();
+    let body: serde_json::Value = serde_json::from_str(include_str!(
+        "../../flow-features/tests/fixtures/sample_request.json"
+    ))
+    .unwrap();
     let flows = flow_features::parse_window(&body["sequence"], 10).unwrap();
     let stats = flow_features::WindowStatistics::from_flows(&flows);
-    explanation_messages(&Verdict { probability: 0.97, class: 1, threshold: 0.5 }, &stats, language)
+    explanation_messages(
+        &Verdict {
+            probability: 0.97,
+            class: 1,
+            threshold: 0.5,
+        },
+        &stats,
+        language,
+    )
 }
 
 #[test]
 fn explains_the_verdict_deterministically() {
     let Some(explainer) = shared() else { return };
     let settings = GenerationSettings::default().with_max_tokens(96);
-    let first = explainer.generate(attack_messages(Language::English), &settings).unwrap().wait().unwrap();
+    let first = explainer
+        .generate(attack_messages(Language::English), &settings)
+        .unwrap()
+        .wait()
+        .unwrap();
     assert!(!first.text.is_empty());
     let lower = first.text.to_lowercase();
-    assert!(["attack", "malicious", "anomal", "suspicious", "threat"].iter().any(|w| lower.contains(w)), "{}", first.text);
+    assert!(
+        ["attack", "malicious", "anomal", "suspicious", "threat"]
+            .iter()
+            .any(|w| lower.contains(w)),
+        "{}",
+        first.text
+    );
     assert!(first.prompt_tokens > 100 && first.generated_tokens > 0);
     assert!(first.timings.time_to_first_token_ms > 0.0);
     assert_eq!(first.model, "SmolLM2-135M-Instruct.Q4_1");
 
-    let second = explainer.generate(attack_messages(Language::English), &settings).unwrap().wait().unwrap();
+    let second = explainer
+        .generate(attack_messages(Language::English), &settings)
+        .unwrap()
+        .wait()
+        .unwrap();
     assert_eq!(first.text, second.text, "greedy decoding is deterministic");
+}
+
+#[test]
+fn prompts_use_the_model_chat_template() {
+    let Some(explainer) = shared() else { return };
+    let prompt = explainer
+        .format_prompt(&attack_messages(Language::English))
+        .unwrap();
+    // SmolLM2's GGUF carries a ChatML template.
+    assert!(
+        prompt.starts_with("<|im_start|>system\nYou are a network security analyst."),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains("<|im_end|>\n<|im_start|>user\nDetector verdict: ATTACK"),
+        "{prompt}"
+    );
+    assert!(prompt.ends_with("<|im_start|>assistant\n"), "{prompt}");
 }
 
 #[test]
 fn token_budget_and_deadline_cut_generation_and_say_so() {
     let Some(explainer) = shared() else { return };
     let tiny = GenerationSettings::default().with_max_tokens(5);
-    let cut = explainer.generate(attack_messages(Language::French), &tiny).unwrap().wait().unwrap();
-    assert_eq!((cut.finish_reason, cut.generated_tokens), (FinishReason::MaxTokens, 5));
+    let cut = explainer
+        .generate(attack_messages(Language::French), &tiny)
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert_eq!(
+        (cut.finish_reason, cut.generated_tokens),
+        (FinishReason::MaxTokens, 5)
+    );
     assert!(cut.finish_reason.is_cut());
 
-    let hurried = GenerationSettings::default().with_max_tokens(400).with_deadline(Duration::from_millis(300));
-    let cut = explainer.generate(attack_messages(Language::English), &hurried).unwrap().wait().unwrap();
+    let hurried = GenerationSettings::default()
+        .with_max_tokens(400)
+        .with_deadline(Duration::from_millis(300));
+    let cut = explainer
+        .generate(attack_messages(Language::English), &hurried)
+        .unwrap()
+        .wait()
+        .unwrap();
     assert_eq!(cut.finish_reason, FinishReason::Deadline);
     assert!(cut.generated_tokens < 400);
 }
@@ -70,11 +137,16 @@ fn token_budget_and_deadline_cut_generation_and_say_so() {
 fn streams_pieces_that_add_up_to_the_text() {
     let Some(explainer) = shared() else { return };
     let settings = GenerationSettings::default().with_max_tokens(24);
-    let mut generation = explainer.generate(attack_messages(Language::English), &settings).unwrap();
+    let mut generation = explainer
+        .generate(attack_messages(Language::English), &settings)
+        .unwrap();
     let mut streamed = String::new();
     let mut pieces = 0;
     let done = loop {
-        match generation.blocking_next_event().expect("ends with Finished") {
+        match generation
+            .blocking_next_event()
+            .expect("ends with Finished")
+        {
             llm_explainer::Event::Text(piece) => {
                 streamed.push_str(&piece);
                 pieces += 1;
@@ -90,24 +162,62 @@ fn streams_pieces_that_add_up_to_the_text() {
 #[test]
 fn a_pool_of_one_with_a_queue_of_three_serves_four_and_refuses_a_fifth() {
     let Some(path) = model_path() else { return };
-    let explainer = LlamaExplainer::load(LlamaSettings::new(path).with_pool_size(1).with_queue_size(3).with_threads(1)).unwrap();
+    let explainer = LlamaExplainer::load(
+        LlamaSettings::new(path)
+            .with_pool_size(1)
+            .with_queue_size(3)
+            .with_threads(1),
+    )
+    .unwrap();
     let settings = GenerationSettings::default().with_max_tokens(16);
-    let generations: Vec<_> =
-        (0..4).map(|_| explainer.generate(attack_messages(Language::English), &settings).unwrap()).collect();
+    let generations: Vec<_> = (0..4)
+        .map(|_| {
+            explainer
+                .generate(attack_messages(Language::English), &settings)
+                .unwrap()
+        })
+        .collect();
     let started = std::time::Instant::now();
     let fifth = explainer.generate(attack_messages(Language::English), &settings);
-    assert!(matches!(fifth, Err(Error::Busy { in_flight: 4, pool: 1, queue: 3 })), "{fifth:?}");
-    assert!(started.elapsed() < Duration::from_millis(100), "busy must be immediate");
+    assert!(
+        matches!(
+            fifth,
+            Err(Error::Busy {
+                in_flight: 4,
+                pool: 1,
+                queue: 3
+            })
+        ),
+        "{fifth:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(100),
+        "busy must be immediate"
+    );
     for generation in generations {
         assert!(generation.wait().unwrap().generated_tokens > 0);
     }
     assert_eq!(explainer.in_flight(), 0);
 
     // Dropping a generation cancels it and frees its place.
-    let long = GenerationSettings::default().with_max_tokens(1000).with_deadline(Duration::from_secs(120));
-    drop(explainer.generate(attack_messages(Language::English), &long).unwrap());
-    let next = explainer.generate(attack_messages(Language::English), &settings).unwrap().wait().unwrap();
-    assert!(next.timings.queue_ms < 2_000.0, "the cancelled request kept its context: {:?}", next.timings);
+    let long = GenerationSettings::default()
+        .with_max_tokens(1000)
+        .with_deadline(Duration::from_secs(120));
+    drop(
+        explainer
+            .generate(attack_messages(Language::English), &long)
+            .unwrap(),
+    );
+    let next = explainer
+        .generate(attack_messages(Language::English), &settings)
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert!(
+        next.timings.queue_ms < 2_000.0,
+        "the cancelled request kept its context: {:?}",
+        next.timings
+    );
 }
 
 #[test]

@@ -4,7 +4,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
 
-use llm_explainer::{ChatMessage, Error, Explainer, FinishReason, GenerationSettings, OpenAiExplainer};
+use llm_explainer::{
+    ChatMessage, Error, Explainer, FinishReason, GenerationSettings, OpenAiExplainer,
+};
 use serde_json::{Value, json};
 
 /// Serves one connection with `response` and hands back the request (head, JSON body).
@@ -30,7 +32,8 @@ fn serve_once(response: String) -> (String, mpsc::Receiver<(String, Value)>) {
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body).unwrap();
-        tx.send((head, serde_json::from_slice(&body).unwrap())).unwrap();
+        tx.send((head, serde_json::from_slice(&body).unwrap()))
+            .unwrap();
         let mut stream = stream;
         stream.write_all(response.as_bytes()).unwrap();
     });
@@ -48,7 +51,10 @@ fn delta(text: &str) -> Value {
 }
 
 fn messages() -> Vec<ChatMessage> {
-    vec![ChatMessage { role: "user".into(), content: "Explain.".into() }]
+    vec![ChatMessage {
+        role: "user".into(),
+        content: "Explain.".into(),
+    }]
 }
 
 #[test]
@@ -62,7 +68,9 @@ fn streams_chunks_and_reports_usage_and_cut() {
         json!({"choices": [], "usage": {"prompt_tokens": 42, "completion_tokens": 3}}),
     ]));
     let explainer = OpenAiExplainer::new(base, "served-model").with_api_key(Some("secret".into()));
-    let settings = GenerationSettings::default().with_max_tokens(3).with_stop(vec!["\n\n".into()]);
+    let settings = GenerationSettings::default()
+        .with_max_tokens(3)
+        .with_stop(vec!["\n\n".into()]);
     let mut generation = explainer.generate(messages(), &settings).unwrap();
     let mut pieces = Vec::new();
     let done = loop {
@@ -74,16 +82,33 @@ fn streams_chunks_and_reports_usage_and_cut() {
     };
     assert_eq!(pieces.concat(), "Port scan detected.");
     assert_eq!(done.text, "Port scan detected.");
-    assert_eq!((done.finish_reason, done.prompt_tokens, done.generated_tokens), (FinishReason::MaxTokens, 42, 3));
+    assert_eq!(
+        (
+            done.finish_reason,
+            done.prompt_tokens,
+            done.generated_tokens
+        ),
+        (FinishReason::MaxTokens, 42, 3)
+    );
     assert_eq!(done.model, "served-model");
 
     let (head, body) = requests.recv().unwrap();
-    assert!(head.starts_with("POST /v1/chat/completions HTTP/1.1"), "{head}");
-    assert!(head.to_ascii_lowercase().contains("authorization: bearer secret"), "{head}");
+    assert!(
+        head.starts_with("POST /v1/chat/completions HTTP/1.1"),
+        "{head}"
+    );
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("authorization: bearer secret"),
+        "{head}"
+    );
     assert_eq!(body["model"], "served-model");
     assert_eq!(body["stream"], true);
     assert_eq!(body["max_tokens"], 3);
-    assert_eq!(body["messages"], json!([{"role": "user", "content": "Explain."}]));
+    assert_eq!(
+        body["messages"],
+        json!([{"role": "user", "content": "Explain."}])
+    );
     assert_eq!(body["stop"], json!(["\n\n"]));
 }
 
@@ -92,21 +117,44 @@ fn error_statuses_and_bad_streams_are_errors() {
     let (base, _requests) = serve_once(
         "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"error\": \"slow down\"}".into(),
     );
-    let err = OpenAiExplainer::new(base, "m").generate(messages(), &GenerationSettings::default()).unwrap().wait();
-    assert!(matches!(&err, Err(Error::RemoteStatus { status: 429, body }) if body.contains("slow down")), "{err:?}");
+    let err = OpenAiExplainer::new(base, "m")
+        .generate(messages(), &GenerationSettings::default())
+        .unwrap()
+        .wait();
+    assert!(
+        matches!(&err, Err(Error::RemoteStatus { status: 429, body }) if body.contains("slow down")),
+        "{err:?}"
+    );
 
-    let (base, _requests) = serve_once("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\ndata: {not json\n\n".into());
-    let err = OpenAiExplainer::new(base, "m").generate(messages(), &GenerationSettings::default()).unwrap().wait();
+    let (base, _requests) =
+        serve_once("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\ndata: {not json\n\n".into());
+    let err = OpenAiExplainer::new(base, "m")
+        .generate(messages(), &GenerationSettings::default())
+        .unwrap()
+        .wait();
     assert!(matches!(err, Err(Error::Remote(_))), "{err:?}");
 
     let unreachable = OpenAiExplainer::new("http://127.0.0.1:9/v1", "m");
-    assert!(matches!(unreachable.generate(messages(), &GenerationSettings::default()).unwrap().wait(), Err(Error::Remote(_))));
+    assert!(matches!(
+        unreachable
+            .generate(messages(), &GenerationSettings::default())
+            .unwrap()
+            .wait(),
+        Err(Error::Remote(_))
+    ));
 }
 
 #[test]
 fn more_concurrent_requests_than_allowed_are_refused_at_once() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap(); // accepts, never answers
-    let explainer = OpenAiExplainer::new(format!("http://{}/v1", listener.local_addr().unwrap()), "m").with_max_concurrent(1);
-    let _first = explainer.generate(messages(), &GenerationSettings::default()).unwrap();
-    assert!(matches!(explainer.generate(messages(), &GenerationSettings::default()), Err(Error::Busy { .. })));
+    let explainer =
+        OpenAiExplainer::new(format!("http://{}/v1", listener.local_addr().unwrap()), "m")
+            .with_max_concurrent(1);
+    let _first = explainer
+        .generate(messages(), &GenerationSettings::default())
+        .unwrap();
+    assert!(matches!(
+        explainer.generate(messages(), &GenerationSettings::default()),
+        Err(Error::Busy { .. })
+    ));
 }
