@@ -130,7 +130,7 @@ impl Preprocessor {
                     },
                     FeatureKind::Categorical,
                 ) => {
-                    let codes: HashMap<_, _> = vocabulary
+                    let mut codes: HashMap<_, _> = vocabulary
                         .iter()
                         .enumerate()
                         .map(|(i, v)| (v.clone(), i))
@@ -148,6 +148,10 @@ impl Preprocessor {
                             "{}: alias {from:?} -> {to:?} not in vocabulary",
                             spec.name
                         ));
+                    }
+                    // Aliases resolve in the same lookup as vocabulary values.
+                    for (from, to) in aliases {
+                        codes.insert(from.clone(), codes[to]);
                     }
                     Some(codes)
                 }
@@ -284,13 +288,7 @@ impl Preprocessor {
     }
 
     fn training_code(&self, column: usize, value: &str) -> Option<usize> {
-        let codes = self.columns[column].codes.as_ref()?;
-        let Encoding::Categorical { aliases, .. } = &self.description.columns[column].encoding
-        else {
-            return None;
-        };
-        let value = aliases.get(value).map_or(value, String::as_str);
-        codes.get(value).copied()
+        self.columns[column].codes.as_ref()?.get(value).copied()
     }
 
     fn unknown_category(&self, column: usize, flow: usize, value: &str) -> Violation {
