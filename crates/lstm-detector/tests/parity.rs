@@ -176,3 +176,22 @@ fn real_rows_score_as_tensorflow_with_training_vocabularies_and_original_scaler(
         "fixture covers both verdicts: {classes:?}"
     );
 }
+
+/// `cargo test -p lstm-detector --features ndarray`: the deprecated backend agrees with `flex`.
+#[cfg(feature = "ndarray")]
+#[test]
+fn ndarray_backend_matches_flex() {
+    let files = ModelFiles::read_dir(SEED_DIR).unwrap();
+    let flex = Detector::load(&files, lstm_detector::Backend::Flex).unwrap();
+    let ndarray = Detector::load(&files, lstm_detector::Backend::NdArray).unwrap();
+    let windows: Vec<f32> = (0..16 * 340)
+        .map(|i| ((i * 7919) % 1000) as f32 / 1000.0)
+        .collect();
+    let (a, b) = (
+        flex.probabilities(&windows).unwrap(),
+        ndarray.probabilities(&windows).unwrap(),
+    );
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() < 1e-6, "{x} vs {y}");
+    }
+}
