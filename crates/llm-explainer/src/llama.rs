@@ -364,10 +364,13 @@ fn generate(
         .decode(&mut batch)
         .map_err(|e| failed("prompt evaluation", &e))?;
 
+    // A repetition penalty (off by default) only reweights logits: decoding stays deterministic.
+    let penalty = LlamaSampler::penalties(model.n_vocab(), 64, settings.repeat_penalty, 0.0, 0.0);
     let mut sampler = if settings.temperature <= 0.0 {
-        LlamaSampler::greedy()
+        LlamaSampler::chain_simple([penalty, LlamaSampler::greedy()])
     } else {
         LlamaSampler::chain_simple([
+            penalty,
             LlamaSampler::top_p(settings.top_p, 1),
             LlamaSampler::temp(settings.temperature),
             LlamaSampler::dist(settings.seed),

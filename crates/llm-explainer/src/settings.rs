@@ -26,6 +26,9 @@ pub struct GenerationSettings {
     pub top_p: f32,
     /// Sampling seed (used when `temperature > 0`).
     pub seed: u32,
+    /// Penalty on tokens seen in the last 64 (`1.0`, the default, disables it; local models
+    /// only). It breaks the loops of very small models but makes them invent numbers.
+    pub repeat_penalty: f32,
     /// Generation stops before any of these strings.
     pub stop: Vec<String>,
 }
@@ -38,6 +41,7 @@ impl Default for GenerationSettings {
             temperature: 0.0,
             top_p: 0.95,
             seed: 42,
+            repeat_penalty: 1.0,
             stop: Vec::new(),
         }
     }
@@ -76,6 +80,13 @@ impl GenerationSettings {
     #[must_use]
     pub fn with_seed(mut self, seed: u32) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Sets [`repeat_penalty`](Self::repeat_penalty).
+    #[must_use]
+    pub fn with_repeat_penalty(mut self, penalty: f32) -> Self {
+        self.repeat_penalty = penalty;
         self
     }
 
