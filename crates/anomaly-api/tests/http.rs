@@ -174,6 +174,14 @@ async fn malformed_requests_get_a_4xx_json_error_naming_the_problem() {
             "sequence[9].spkts: must be >= 0",
         ),
         (
+            "number too large for the model",
+            json,
+            edited(|b| b["sequence"][6]["dur"] = json!(1e308)),
+            422,
+            "validation_failed",
+            "sequence[6].dur: is too large for this model",
+        ),
+        (
             "unknown proto",
             json,
             edited(|b| b["sequence"][5]["proto"] = json!("quic")),

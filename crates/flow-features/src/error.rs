@@ -87,6 +87,11 @@ pub enum Rule {
         /// The value given.
         value: f64,
     },
+    /// A number so large that, once scaled, the model cannot compute with it.
+    Range {
+        /// The value given.
+        value: f64,
+    },
     /// A category value outside the model's training vocabulary.
     KnownCategory {
         /// The value given.
@@ -132,6 +137,11 @@ impl fmt::Display for Rule {
             Rule::Type { expected, found } => write!(f, "must be {expected}, got {found}"),
             Rule::Finite => f.write_str("must be a finite number"),
             Rule::NonNegative { value } => write!(f, "must be >= 0, got {value}"),
+            Rule::Range { value } => write!(
+                f,
+                "is too large for this model: {value} scales beyond ±{:e}",
+                crate::preprocessing::MAX_SCALED
+            ),
             Rule::KnownCategory { value, accepted } => write!(
                 f,
                 "unknown value {value:?}; accepted values: {}",

@@ -37,7 +37,8 @@ pub use dataset::{CsvFlowReader, FlowFileReader, LabeledFlow, ParquetFlowReader,
 pub use error::{Error, Result, Rule, Violation};
 pub use matrix::FeatureMatrix;
 pub use preprocessing::{
-    CategoryCoding, ColumnSpec, Encoding, PreprocessingDescription, Preprocessor, Scaling,
+    CategoryCoding, ColumnSpec, Encoding, MAX_SCALED, PreprocessingDescription, Preprocessor,
+    Scaling,
 };
 pub use schema::{FEATURES, Feature, FeatureKind, FeatureValue, FlowRecord, feature_index};
 pub use statistics::{Standout, WindowStatistics};

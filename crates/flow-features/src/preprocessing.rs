@@ -13,6 +13,10 @@ use crate::error::{Error, Result, Rule, Violation};
 use crate::matrix::FeatureMatrix;
 use crate::schema::{FEATURES, FeatureKind, FeatureValue, FlowRecord, feature_index};
 
+/// Largest magnitude of a scaled value: beyond it, sums inside a network can overflow f32 and
+/// turn its output into NaN. Real flows stay far below (the largest seen scale to ~1e7).
+pub const MAX_SCALED: f64 = 1e30;
+
 /// The serialized form of `preprocessing.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -277,7 +281,12 @@ impl Preprocessor {
                     },
                 };
                 // f64 arithmetic as scikit-learn, then f32 as the model reads it.
-                values.push((encoded * plan.scale + plan.offset) as f32);
+                let scaled = encoded * plan.scale + plan.offset;
+                if scaled.abs() > MAX_SCALED {
+                    let name = &self.description.columns[c].name;
+                    problems.push(Violation::at(i, name, Rule::Range { value: encoded }));
+                }
+                values.push(scaled as f32);
             }
         }
         if problems.is_empty() {

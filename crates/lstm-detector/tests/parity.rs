@@ -195,3 +195,31 @@ fn ndarray_backend_matches_flex() {
         assert!((x - y).abs() < 1e-6, "{x} vs {y}");
     }
 }
+
+#[test]
+fn numbers_too_large_for_the_network_are_rejected_not_scored_as_nan() {
+    let golden = fixture("../../../flow-features/tests/fixtures/seed_sample_prediction.json");
+    let detector = seed();
+    let mut flows = parse_window(&golden["request"]["sequence"], 10).unwrap();
+    flows[2].dur = 1e308;
+    flows[7].rate = f64::MAX;
+    let Err(lstm_detector::Error::Features(flow_features::Error::Invalid(found))) =
+        detector.predict(&flows)
+    else {
+        panic!("huge values must be rejected");
+    };
+    let found: Vec<_> = found.iter().map(|v| (v.flow, v.field.clone())).collect();
+    assert_eq!(
+        found,
+        [
+            (Some(2), Some("dur".into())),
+            (Some(7), Some("rate".into()))
+        ]
+    );
+
+    // Large but representable values still score.
+    for flow in &mut flows {
+        (flow.dur, flow.rate, flow.sbytes) = (1e20, 1e25, 1e28);
+    }
+    assert!(detector.predict(&flows).unwrap().probability.is_finite());
+}
