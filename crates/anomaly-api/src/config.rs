@@ -19,6 +19,34 @@ pub struct Config {
     /// Largest accepted request body, in bytes; larger bodies get 413.
     #[arg(long, env = "ANOMALY_API_BODY_LIMIT", default_value_t = 256 * 1024)]
     pub body_limit: usize,
+    /// GGUF model explaining verdicts on `/analyze` (any instruct model with a chat template).
+    #[arg(
+        long,
+        env = "ANOMALY_API_LLM",
+        default_value = "models/llm/SmolLM2-135M-Instruct.Q4_1.gguf"
+    )]
+    pub llm: PathBuf,
+    /// Use an OpenAI-compatible server (e.g. `http://host:8080/v1`) instead of a local GGUF.
+    #[arg(long, env = "ANOMALY_API_LLM_URL")]
+    pub llm_url: Option<String>,
+    /// Model name sent to the `--llm-url` server.
+    #[arg(long, env = "ANOMALY_API_LLM_MODEL", default_value = "default")]
+    pub llm_model: String,
+    /// llama.cpp contexts generating at once (remote: requests in flight).
+    #[arg(long, env = "ANOMALY_API_LLM_POOL", default_value_t = 1)]
+    pub llm_pool: usize,
+    /// `/analyze` requests allowed to wait for a context; beyond, 503 with Retry-After.
+    #[arg(long, env = "ANOMALY_API_LLM_QUEUE", default_value_t = 3)]
+    pub llm_queue: usize,
+    /// llama.cpp threads per context (default: cores − 1, leaving a core to the HTTP workers).
+    #[arg(long, env = "ANOMALY_API_LLM_THREADS")]
+    pub llm_threads: Option<i32>,
+    /// Most tokens an explanation may have (requests may ask for fewer).
+    #[arg(long, env = "ANOMALY_API_MAX_TOKENS", default_value_t = 256)]
+    pub max_tokens: usize,
+    /// Seconds an explanation may take once started; past it, the text is returned cut.
+    #[arg(long, env = "ANOMALY_API_LLM_DEADLINE", default_value_t = 30)]
+    pub llm_deadline: u64,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "ANOMALY_API_WORKERS")]
     pub workers: Option<usize>,

@@ -23,6 +23,9 @@ pub enum ApiError {
     /// The JSON is well-formed but breaks the request rules.
     #[error("{}", summary(.0))]
     Validation(Vec<Violation>),
+    /// An option beside `sequence` is malformed (e.g. an unknown `language`).
+    #[error("invalid option: {0}")]
+    InvalidOption(String),
     /// No such route.
     #[error("no route {method} {path}")]
     NotFound {
@@ -31,6 +34,12 @@ pub enum ApiError {
         /// Request path.
         path: String,
     },
+    /// Every explainer context is busy and its queue is full.
+    #[error("the explainer is busy: retry later")]
+    Busy,
+    /// The remote model server failed.
+    #[error("the model server failed: {0}")]
+    BadGateway(String),
     /// A fault inside the service; logged, never the client's doing.
     #[error("internal error")]
     Internal(String),
@@ -61,8 +70,10 @@ impl ApiError {
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::Validation(_) => "validation_failed",
+            ApiError::Validation(_) | ApiError::InvalidOption(_) => "validation_failed",
             ApiError::NotFound { .. } => "not_found",
+            ApiError::Busy => "busy",
+            ApiError::BadGateway(_) => "bad_gateway",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -74,8 +85,12 @@ impl ResponseError for ApiError {
             ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::InvalidOption(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,7 +103,11 @@ impl ResponseError for ApiError {
             ApiError::Validation(v) => v.clone(),
             _ => Vec::new(),
         };
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::Busy = self {
+            response.insert_header(("Retry-After", "1"));
+        }
+        response.json(ErrorBody {
             code: self.code(),
             message: self.to_string(),
             errors,
@@ -112,6 +131,18 @@ impl From<lstm_detector::Error> for ApiError {
         match e {
             lstm_detector::Error::Features(e) => e.into(),
             // Model files and batch shapes are the service's own doing.
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<llm_explainer::Error> for ApiError {
+    fn from(e: llm_explainer::Error) -> Self {
+        use llm_explainer::Error as E;
+        match e {
+            E::Busy { .. } | E::Stopped => ApiError::Busy,
+            E::RemoteStatus { .. } | E::Remote(_) => ApiError::BadGateway(e.to_string()),
+            // Models load at start-up and the prompt is the service's own.
             other => ApiError::Internal(other.to_string()),
         }
     }

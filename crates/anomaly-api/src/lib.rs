@@ -1,4 +1,5 @@
-//! The HTTP service: `POST /predict` over the LSTM detector, `GET /health`.
+//! The HTTP service: `POST /predict` over the LSTM detector, `POST /analyze` adding an LLM
+//! explanation, `GET /health`.
 //!
 //! The binary (`anomaly-api`) parses [`Config`] and calls [`serve`]; tests and embedders can
 //! start the same server with [`start`]. No ML logic lives here: requests are parsed and scored
@@ -32,6 +33,7 @@ pub fn start(config: &Config, state: AppState) -> std::io::Result<(Server, Socke
             .app_data(json)
             .wrap(middleware::Logger::new("%r %s %Dms").log_target("anomaly_api::http"))
             .configure(routes::predict::configure)
+            .configure(routes::analyze::configure)
             .configure(routes::health::configure)
             .default_service(web::to(not_found))
     })

@@ -17,6 +17,7 @@ impl TestServer {
         let config = Config {
             bind: "127.0.0.1:0".parse().unwrap(),
             workers: Some(1),
+            llm: llm_path(),
             ..config
         };
         let state = AppState::load(&config).expect("models load");
@@ -24,7 +25,10 @@ impl TestServer {
         actix_rt::spawn(server);
         Self {
             base: format!("http://{addr}"),
-            client: awc::Client::default(),
+            // Explanations take seconds in a debug build next to other tests.
+            client: awc::Client::builder()
+                .timeout(std::time::Duration::from_secs(120))
+                .finish(),
         }
     }
 
@@ -48,6 +52,12 @@ impl TestServer {
         self.post("/predict", "application/json", body.to_string())
             .await
     }
+}
+
+/// The default GGUF (CI installs it with scripts/setup-models.sh; so does the README's test command).
+fn llm_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../models/llm/SmolLM2-135M-Instruct.Q4_1.gguf")
 }
 
 fn sample() -> Value {
@@ -304,4 +314,97 @@ async fn malformed_requests_get_a_4xx_json_error_naming_the_problem() {
     assert_eq!((status, got["code"].as_str()), (404, Some("not_found")));
     let (status, _) = server.predict(&sample()).await;
     assert_eq!(status, 200);
+}
+
+#[actix_rt::test]
+async fn analyze_answers_prediction_statistics_and_an_explanation() {
+    let server = TestServer::start(Config::default());
+    let mut body = sample();
+    body["max_tokens"] = json!(24);
+    let (status, got) = server
+        .post("/analyze", "application/json", body.to_string())
+        .await;
+    assert_eq!(status, 200, "{got}");
+    assert!((got["prediction"]["probability"].as_f64().unwrap() - 0.003_708_601).abs() < 1e-6);
+    assert_eq!(got["prediction"]["class"], 0);
+    let stats = &got["statistics"];
+    assert_eq!(
+        (stats["count"].as_u64(), stats["http_pct"].as_f64()),
+        (Some(10), Some(0.0))
+    );
+    for key in [
+        "dur_mean",
+        "dur_min",
+        "dur_max",
+        "rate_mean",
+        "rate_min",
+        "rate_max",
+        "spkts_mean",
+        "dpkts_mean",
+    ] {
+        assert!(stats[key].is_number(), "{key} missing: {stats}");
+    }
+    assert!(!got["llm_explanation"].as_str().unwrap().is_empty());
+    assert_eq!(got["explanation"]["model"], "SmolLM2-135M-Instruct.Q4_1");
+    assert!(got["explanation"]["generated_tokens"].as_u64().unwrap() <= 24);
+
+    let mut french = sample();
+    french["language"] = json!("german");
+    let (status, got) = server
+        .post("/analyze", "application/json", french.to_string())
+        .await;
+    assert_eq!(
+        (status, got["code"].as_str()),
+        (422, Some("validation_failed")),
+        "{got}"
+    );
+    let missing = edited(|b| {
+        b["sequence"][0].as_object_mut().unwrap().remove("dur");
+    });
+    let (status, got) = server.post("/analyze", "application/json", missing).await;
+    assert_eq!(status, 422, "{got}");
+    assert!(got.to_string().contains("sequence[0].dur: is required"));
+}
+
+#[actix_rt::test]
+async fn a_full_explainer_answers_503_with_retry_after_while_predict_keeps_answering() {
+    let server = TestServer::start(Config {
+        llm_pool: 1,
+        llm_queue: 0,
+        ..Config::default()
+    });
+    let mut long = sample();
+    long["max_tokens"] = json!(120);
+    let first = {
+        let (client, url, body) = (
+            server.client.clone(),
+            format!("{}/analyze", server.base),
+            long.to_string(),
+        );
+        actix_rt::spawn(async move {
+            let mut r = client
+                .post(url)
+                .insert_header(("content-type", "application/json"))
+                .send_body(body)
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        })
+    };
+    actix_rt::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let response = server
+        .client
+        .post(format!("{}/analyze", server.base))
+        .insert_header(("content-type", "application/json"))
+        .send_body(long.to_string())
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+
+    let (status, _) = server.predict(&sample()).await;
+    assert_eq!(status, 200, "/predict answers while a generation runs");
+    let (status, got) = first.await.unwrap();
+    assert_eq!(status, 200, "{got}");
 }

@@ -1,4 +1,5 @@
 //! HTTP routes; each module exposes `configure`.
 
+pub mod analyze;
 pub mod health;
 pub mod predict;

@@ -28,6 +28,19 @@ pub struct PredictResponse {
     pub model: String,
 }
 
+impl PredictResponse {
+    /// The response for `verdict` from the model `model`.
+    pub fn new(verdict: &lstm_detector::Prediction, model: &str) -> Self {
+        Self {
+            probability: verdict.probability,
+            class: verdict.class,
+            label: verdict.label(),
+            threshold: verdict.threshold,
+            model: model.to_owned(),
+        }
+    }
+}
+
 #[post("/predict")]
 async fn predict(
     state: web::Data<AppState>,
@@ -36,11 +49,5 @@ async fn predict(
     let detector = &state.detector;
     let flows = parse_window_request(&body, detector.sequence_length())?;
     let verdict = detector.predict(&flows)?;
-    Ok(HttpResponse::Ok().json(PredictResponse {
-        probability: verdict.probability,
-        class: verdict.class,
-        label: verdict.label(),
-        threshold: verdict.threshold,
-        model: detector.manifest().id.clone(),
-    }))
+    Ok(HttpResponse::Ok().json(PredictResponse::new(&verdict, &detector.manifest().id)))
 }
