@@ -347,6 +347,12 @@ async fn analyze_answers_prediction_statistics_and_an_explanation() {
     assert!(!got["llm_explanation"].as_str().unwrap().is_empty());
     assert_eq!(got["explanation"]["model"], "SmolLM2-135M-Instruct.Q4_1");
     assert!(got["explanation"]["generated_tokens"].as_u64().unwrap() <= 24);
+    let cut = got["explanation"]["finish_reason"] != "stop";
+    assert_eq!(got["explanation"]["cut"], cut);
+    assert!(
+        got["explanation"].get("text").is_none(),
+        "the text appears once, as llm_explanation"
+    );
 
     let mut french = sample();
     french["language"] = json!("german");

@@ -2,7 +2,9 @@
 
 use actix_web::{HttpResponse, post, web};
 use flow_features::{WindowStatistics, parse_window_request};
-use llm_explainer::{Explanation, GenerationSettings, Language, Verdict, explanation_messages};
+use llm_explainer::{
+    Explanation, FinishReason, GenerationSettings, Language, Timings, Verdict, explanation_messages,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -32,8 +34,45 @@ struct AnalyzeResponse {
     prediction: PredictResponse,
     statistics: WindowStatistics,
     llm_explanation: String,
-    /// Model, finish reason (`stop`, or `max_tokens`/`deadline` when cut), tokens and timings.
-    explanation: Explanation,
+    explanation: GenerationReport,
+}
+
+/// How the explanation was produced.
+#[derive(Debug, Serialize)]
+struct GenerationReport {
+    model: String,
+    /// `stop`, or `max_tokens` / `deadline` when the text was cut.
+    finish_reason: FinishReason,
+    /// `true` when a budget cut the text.
+    cut: bool,
+    prompt_tokens: usize,
+    generated_tokens: usize,
+    timings: Timings,
+}
+
+impl GenerationReport {
+    fn split(explanation: Explanation) -> (String, Self) {
+        let Explanation {
+            text,
+            finish_reason,
+            prompt_tokens,
+            generated_tokens,
+            timings,
+            model,
+        } = explanation;
+        let cut = finish_reason.is_cut();
+        (
+            text,
+            Self {
+                model,
+                finish_reason,
+                cut,
+                prompt_tokens,
+                generated_tokens,
+                timings,
+            },
+        )
+    }
 }
 
 #[post("/analyze")]
@@ -71,11 +110,12 @@ async fn analyze(
         .generate(messages, &settings)?
         .finish()
         .await?;
+    let (llm_explanation, explanation) = GenerationReport::split(explanation);
 
     Ok(HttpResponse::Ok().json(AnalyzeResponse {
         prediction: PredictResponse::new(&verdict, &detector.manifest().id),
         statistics,
-        llm_explanation: explanation.text.clone(),
+        llm_explanation,
         explanation,
     }))
 }
