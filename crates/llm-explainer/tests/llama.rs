@@ -191,7 +191,7 @@ fn a_pool_of_one_with_a_queue_of_three_serves_four_and_refuses_a_fifth() {
         "{fifth:?}"
     );
     assert!(
-        started.elapsed() < Duration::from_millis(100),
+        started.elapsed() < Duration::from_secs(1),
         "busy must be immediate"
     );
     for generation in generations {
