@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use flow_features::{WindowStatistics, parse_window_request};
 use llm_explainer::{
-    Explainer, GenerationSettings, Language, LlamaExplainer, LlamaSettings, Verdict,
+    Evidence, Explainer, GenerationSettings, Language, LlamaExplainer, LlamaSettings, Verdict,
     explanation_messages,
 };
+use lstm_detector::Detector;
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -46,15 +47,25 @@ fn main() {
     )))
     .unwrap();
     let flows = parse_window_request(&body, 10).unwrap();
-    let messages = explanation_messages(
-        &Verdict {
-            probability: 0.97,
-            class: 1,
-            threshold: 0.5,
+    // The prompt `/analyze` sends: the seed detector's verdict and attribution.
+    let detector = Detector::from_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../models/unsw-nb15-seed"
+    ))
+    .unwrap();
+    let prediction = detector.predict(&flows).unwrap();
+    let attribution = detector.attribute(&flows).unwrap();
+    let statistics = WindowStatistics::from_flows(&flows);
+    let evidence = Evidence {
+        verdict: Verdict {
+            probability: prediction.probability,
+            class: prediction.class,
+            threshold: prediction.threshold,
         },
-        &WindowStatistics::from_flows(&flows),
-        Language::English,
-    );
+        statistics: &statistics,
+        attribution: attribution.as_ref(),
+    };
+    let messages = explanation_messages(&evidence, Language::English);
     // Greedy and without stop strings: every round generates the same text, up to 128 tokens.
     let settings = GenerationSettings::default()
         .with_max_tokens(128)

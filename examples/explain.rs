@@ -10,8 +10,8 @@ use std::io::Write;
 
 use flow_features::{WindowStatistics, parse_window_request};
 use llm_explainer::{
-    Event, Explainer, GenerationSettings, Language, LlamaExplainer, LlamaSettings, Verdict,
-    explanation_messages,
+    Event, Evidence, Explainer, GenerationSettings, Language, LlamaExplainer, LlamaSettings,
+    Verdict, explanation_messages,
 };
 use lstm_detector::Detector;
 
@@ -45,7 +45,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         class: prediction.class,
         threshold: prediction.threshold,
     };
-    let messages = explanation_messages(&verdict, &WindowStatistics::from_flows(&flows), language);
+    let statistics = WindowStatistics::from_flows(&flows);
+    let attribution = detector.attribute(&flows)?;
+    let evidence = Evidence {
+        verdict,
+        statistics: &statistics,
+        attribution: attribution.as_ref(),
+    };
+    let messages = explanation_messages(&evidence, language);
     let explainer = LlamaExplainer::load(LlamaSettings::new(model))?;
     let mut generation = explainer.generate(messages, &GenerationSettings::default())?;
     while let Some(event) = generation.blocking_next_event() {

@@ -53,7 +53,7 @@ fn summary(violations: &[Violation]) -> String {
 }
 
 /// The JSON body of every error response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `validation_failed`.
     pub code: &'static str,
@@ -65,6 +65,18 @@ pub struct ErrorBody {
 }
 
 impl ApiError {
+    /// The JSON body describing this error (also sent as a stream's `error` event).
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code(),
+            message: self.to_string(),
+            errors: match self {
+                ApiError::Validation(v) => v.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+
     fn code(&self) -> &'static str {
         match self {
             ApiError::InvalidJson(_) => "invalid_json",
@@ -99,19 +111,11 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(detail) = self {
             tracing::error!(%detail, "internal error");
         }
-        let errors = match self {
-            ApiError::Validation(v) => v.clone(),
-            _ => Vec::new(),
-        };
         let mut response = HttpResponse::build(self.status_code());
         if let ApiError::Busy = self {
             response.insert_header(("Retry-After", "1"));
         }
-        response.json(ErrorBody {
-            code: self.code(),
-            message: self.to_string(),
-            errors,
-        })
+        response.json(self.body())
     }
 }
 

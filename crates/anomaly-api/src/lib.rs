@@ -1,12 +1,23 @@
-//! The HTTP service: `POST /predict` over the LSTM detector, `POST /analyze` adding an LLM
-//! explanation, `GET /health`.
+//! The HTTP service: `POST /predict` over the LSTM detector, `POST /analyze` (and its
+//! Server-Sent-Events form) adding the detector's attribution and an LLM explanation, API docs
+//! (`/openapi.json`, `/docs`), and operations (`/health`, `/ready`, `/metrics`).
 //!
 //! The binary (`anomaly-api`) parses [`Config`] and calls [`serve`]; tests and embedders can
 //! start the same server with [`start`]. No ML logic lives here: requests are parsed and scored
-//! by `flow-features` and `lstm-detector`, and their errors are mapped to HTTP in [`error`].
+//! by `flow-features` and `lstm-detector`, explained by `llm-explainer`, and their errors are
+//! mapped to HTTP in [`error`].
+//!
+//! - [`config`] – flags and environment variables;
+//! - [`state`] – the loaded models and limits shared by the handlers;
+//! - [`routes`] – one module per group of endpoints;
+//! - [`request_context`] – request ids, logs and request metrics;
+//! - [`metrics`] – the Prometheus registry;
+//! - [`error`] – every error's status and JSON body.
 
 pub mod config;
 pub mod error;
+pub mod metrics;
+pub mod request_context;
 pub mod routes;
 pub mod state;
 
@@ -31,13 +42,16 @@ pub fn start(config: &Config, state: AppState) -> std::io::Result<(Server, Socke
         App::new()
             .app_data(state.clone())
             .app_data(json)
-            .wrap(middleware::Logger::new("%r %s %Dms").log_target("anomaly_api::http"))
+            .wrap(middleware::from_fn(request_context::request_context))
             .configure(routes::predict::configure)
             .configure(routes::analyze::configure)
             .configure(routes::health::configure)
+            .configure(routes::metrics::configure)
+            .configure(routes::docs::configure)
             .default_service(web::to(not_found))
     })
-    .shutdown_timeout(10);
+    // SIGTERM/SIGINT: stop accepting, let in-flight requests finish for up to this long.
+    .shutdown_timeout(config.shutdown_timeout);
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
@@ -46,12 +60,15 @@ pub fn start(config: &Config, state: AppState) -> std::io::Result<(Server, Socke
     Ok((server.run(), addr))
 }
 
-/// Loads the models and serves until SIGINT/SIGTERM (in-flight requests finish first).
+/// Loads the models and serves until SIGINT/SIGTERM (in-flight requests get
+/// `--shutdown-timeout` seconds to finish).
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let state = AppState::load(&config)?;
     let (server, addr) = start(&config, state)?;
-    tracing::info!(%addr, "listening");
+    tracing::info!(%addr, ready_ms = started.elapsed().as_millis() as u64, "listening");
     server.await?;
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -7,8 +7,9 @@ use llm_explainer::{Explainer, LlamaExplainer, LlamaSettings, OpenAiExplainer};
 use lstm_detector::{Backend, Detector, ModelFiles};
 
 use crate::config::Config;
+use crate::metrics::Metrics;
 
-/// Shared, read-only application state.
+/// Shared application state: models, limits and metrics.
 #[derive(Clone)]
 pub struct AppState {
     /// The detector scoring windows.
@@ -19,6 +20,8 @@ pub struct AppState {
     pub max_tokens: usize,
     /// Wall-clock bound per explanation.
     pub llm_deadline: Duration,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             explainer,
             max_tokens: config.max_tokens.max(1),
             llm_deadline: Duration::from_secs(config.llm_deadline),
+            metrics: Metrics::new()?,
         })
     }
 }
@@ -73,5 +77,6 @@ pub fn embedded_seed_model() -> ModelFiles {
         manifest: seed_file!(include_str, "model.json").into(),
         preprocessing: seed_file!(include_str, "preprocessing.json").into(),
         weights: seed_file!(include_bytes, "weights.bpk").as_slice().into(),
+        baseline: Some(seed_file!(include_str, "baseline.json").into()),
     }
 }

@@ -54,6 +54,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// One broken rule, located at a flow and a field where that applies.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Violation {
     /// Index of the flow in the request's `sequence` (absent for whole-request problems).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +69,7 @@ pub struct Violation {
 
 /// The validation rules a window of flows must satisfy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "rule", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Rule {

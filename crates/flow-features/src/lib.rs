@@ -9,6 +9,8 @@
 //!   model's `preprocessing.json` describes them, producing a [`FeatureMatrix`];
 //! - [`FeatureMatrix::sliding_windows`] – windows of consecutive flows;
 //! - [`WindowStatistics`] – what a window looks like, for reports and explanations;
+//! - [`occlusion_windows`] / [`Attribution`] – which flows and features moved a detector's
+//!   score, by occlusion with a normal-traffic [`Baseline`];
 //! - [`FlowFileReader`] – streaming readers for the Parquet and CSV releases of UNSW-NB15.
 //!
 //! ```
@@ -25,6 +27,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod attribution;
 mod dataset;
 mod error;
 mod matrix;
@@ -33,6 +36,7 @@ mod schema;
 mod statistics;
 mod validate;
 
+pub use attribution::{Attribution, Baseline, FeatureInfluence, FlowInfluence, occlusion_windows};
 pub use dataset::{CsvFlowReader, FlowFileReader, LabeledFlow, ParquetFlowReader, read_flows};
 pub use error::{Error, Result, Rule, Violation};
 pub use matrix::FeatureMatrix;

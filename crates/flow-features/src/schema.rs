@@ -38,117 +38,129 @@ pub(crate) enum OwnedValue {
 }
 
 macro_rules! flow_record {
-    ($( $(#[$doc:meta])* $field:ident : $kind:ident ),* $(,)?) => {
+    ($( $(#[$doc:meta])* $field:ident : $ty:ident ),* $(,)?) => {
         /// One network flow with the 34 UNSW-NB15 features the detectors use.
         ///
         /// Deserializing ignores extra keys (`id`, `label`, `sttl`, …). Deserializing does not
         /// validate: use [`parse_window`](crate::parse_window) for untrusted JSON, or
         /// [`FlowRecord::validate`] for records built in code.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub struct FlowRecord {
-            $( $(#[$doc])* pub $field: flow_record!(@type $kind), )*
+            $( $(#[$doc])* pub $field: $ty, )*
         }
 
         /// The 34 model features in model column order.
         pub const FEATURES: [Feature; 34] = [
-            $( Feature { name: stringify!($field), kind: FeatureKind::$kind }, )*
+            $( Feature { name: stringify!($field), kind: flow_record!(@kind $ty) }, )*
         ];
 
         impl FlowRecord {
             /// The feature values in [`FEATURES`] order.
             pub fn values(&self) -> [FeatureValue<'_>; 34] {
-                [ $( flow_record!(@value self.$field, $kind), )* ]
+                [ $( flow_record!(@value self.$field, $ty), )* ]
+            }
+
+            /// Copies feature number `feature` (in [`FEATURES`] order) from `other`.
+            ///
+            /// # Panics
+            /// When `feature >= 34`.
+            pub fn copy_feature_from(&mut self, feature: usize, other: &FlowRecord) {
+                match FEATURES[feature].name {
+                    $( stringify!($field) => self.$field = other.$field.clone(), )*
+                    _ => unreachable!("FEATURES lists every field"),
+                }
             }
 
             /// Builds a record from values in [`FEATURES`] order whose kinds were checked.
             pub(crate) fn from_checked_values(values: Vec<OwnedValue>) -> Self {
                 debug_assert_eq!(values.len(), FEATURES.len());
                 let mut values = values.into_iter();
-                Self { $( $field: flow_record!(@take values, $kind), )* }
+                Self { $( $field: flow_record!(@take values, $ty), )* }
             }
         }
     };
-    (@type Numeric) => { f64 };
-    (@type Categorical) => { String };
-    (@value $e:expr, Numeric) => { FeatureValue::Number($e) };
-    (@value $e:expr, Categorical) => { FeatureValue::Category(&$e) };
-    (@take $it:ident, Numeric) => {
+    (@kind f64) => { FeatureKind::Numeric };
+    (@kind String) => { FeatureKind::Categorical };
+    (@value $e:expr, f64) => { FeatureValue::Number($e) };
+    (@value $e:expr, String) => { FeatureValue::Category(&$e) };
+    (@take $it:ident, f64) => {
         match $it.next() { Some(OwnedValue::Number(x)) => x, _ => unreachable!("kind checked by caller") }
     };
-    (@take $it:ident, Categorical) => {
+    (@take $it:ident, String) => {
         match $it.next() { Some(OwnedValue::Category(s)) => s, _ => unreachable!("kind checked by caller") }
     };
 }
 
 flow_record! {
     /// Total duration of the flow, seconds.
-    dur: Numeric,
+    dur: f64,
     /// Transaction protocol (`tcp`, `udp`, `arp`, …).
-    proto: Categorical,
+    proto: String,
     /// Application service (`http`, `dns`, …; `-` when none).
-    service: Categorical,
+    service: String,
     /// Connection state (`FIN`, `INT`, `CON`, …).
-    state: Categorical,
+    state: String,
     /// Packets from source to destination.
-    spkts: Numeric,
+    spkts: f64,
     /// Packets from destination to source.
-    dpkts: Numeric,
+    dpkts: f64,
     /// Bytes from source to destination.
-    sbytes: Numeric,
+    sbytes: f64,
     /// Bytes from destination to source.
-    dbytes: Numeric,
+    dbytes: f64,
     /// Packets per second.
-    rate: Numeric,
+    rate: f64,
     /// Source bits per second.
-    sload: Numeric,
+    sload: f64,
     /// Destination bits per second.
-    dload: Numeric,
+    dload: f64,
     /// Source packets retransmitted or dropped.
-    sloss: Numeric,
+    sloss: f64,
     /// Destination packets retransmitted or dropped.
-    dloss: Numeric,
+    dloss: f64,
     /// Source inter-packet arrival time, milliseconds.
-    sinpkt: Numeric,
+    sinpkt: f64,
     /// Destination inter-packet arrival time, milliseconds.
-    dinpkt: Numeric,
+    dinpkt: f64,
     /// Source jitter, milliseconds.
-    sjit: Numeric,
+    sjit: f64,
     /// Destination jitter, milliseconds.
-    djit: Numeric,
+    djit: f64,
     /// Source TCP window advertisement.
-    swin: Numeric,
+    swin: f64,
     /// Source TCP base sequence number.
-    stcpb: Numeric,
+    stcpb: f64,
     /// Destination TCP base sequence number.
-    dtcpb: Numeric,
+    dtcpb: f64,
     /// Destination TCP window advertisement.
-    dwin: Numeric,
+    dwin: f64,
     /// TCP round-trip time (`synack` + `ackdat`).
-    tcprtt: Numeric,
+    tcprtt: f64,
     /// Time between SYN and SYN-ACK.
-    synack: Numeric,
+    synack: f64,
     /// Time between SYN-ACK and ACK.
-    ackdat: Numeric,
+    ackdat: f64,
     /// Mean packet size sent by the source.
-    smean: Numeric,
+    smean: f64,
     /// Mean packet size sent by the destination.
-    dmean: Numeric,
+    dmean: f64,
     /// Depth of the HTTP request/response transaction.
-    trans_depth: Numeric,
+    trans_depth: f64,
     /// Size of the content returned by the server.
-    response_body_len: Numeric,
+    response_body_len: f64,
     /// Flows with the same source address and destination port among the last 100.
-    ct_src_dport_ltm: Numeric,
+    ct_src_dport_ltm: f64,
     /// Flows with the same destination address and source port among the last 100.
-    ct_dst_sport_ltm: Numeric,
+    ct_dst_sport_ltm: f64,
     /// 1 when an FTP session was logged in with a user and password.
-    is_ftp_login: Numeric,
+    is_ftp_login: f64,
     /// Number of FTP commands in the session.
-    ct_ftp_cmd: Numeric,
+    ct_ftp_cmd: f64,
     /// Number of HTTP GET/POST methods in the session.
-    ct_flw_http_mthd: Numeric,
+    ct_flw_http_mthd: f64,
     /// 1 when source and destination addresses and ports are equal.
-    is_sm_ips_ports: Numeric,
+    is_sm_ips_ports: f64,
 }
 
 /// The model column index of the feature called `name`.

@@ -12,6 +12,7 @@ use crate::schema::FlowRecord;
 /// `spkts_mean`, `dpkts_mean`, `http_pct`) plus traffic volume, the categories present and the
 /// flows that stand out.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WindowStatistics {
     /// Number of flows.
     pub count: usize,
@@ -49,6 +50,7 @@ pub struct WindowStatistics {
 
 /// A flow whose value of one feature is far above the window's median.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Standout {
     /// Index of the flow in the window.
     pub flow: usize,

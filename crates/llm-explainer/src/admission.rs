@@ -13,6 +13,24 @@ pub(crate) struct Admission {
     queue: usize,
 }
 
+/// How busy an explainer is: requests admitted now, against its limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Load {
+    /// Requests running or waiting.
+    pub in_flight: usize,
+    /// Requests that run at once.
+    pub pool: usize,
+    /// Requests that may wait; beyond `pool + queue`, [`Error::Busy`].
+    pub queue: usize,
+}
+
+impl Load {
+    /// Requests waiting for a free context.
+    pub fn waiting(&self) -> usize {
+        self.in_flight.saturating_sub(self.pool)
+    }
+}
+
 /// One admitted request; releases its place when dropped (finished, failed or cancelled).
 #[derive(Debug)]
 pub(crate) struct Permit(Arc<Admission>);
@@ -40,9 +58,13 @@ impl Admission {
             })
     }
 
-    /// Requests running or waiting now.
-    pub(crate) fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::Acquire)
+    /// Requests running or waiting now, and the limits.
+    pub(crate) fn load(&self) -> Load {
+        Load {
+            in_flight: self.in_flight.load(Ordering::Acquire),
+            pool: self.pool,
+            queue: self.queue,
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The one trait every explainer backend implements.
 
+use crate::admission::Load;
 use crate::error::Result;
 use crate::generation::Generation;
 use crate::prompt::ChatMessage;
@@ -23,4 +24,7 @@ pub trait Explainer: Send + Sync {
 
     /// Identifier of the model answering (file name or served model name).
     fn model_name(&self) -> &str;
+
+    /// Requests admitted now and the limits (for queue-depth metrics and readiness).
+    fn load(&self) -> Load;
 }

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 
 /// Why generation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {
     /// The model ended its answer (end-of-generation token or a stop string).
@@ -28,6 +29,7 @@ impl FinishReason {
 
 /// Timings of one generation, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Timings {
     /// Waiting for a free context.
     pub queue_ms: f64,

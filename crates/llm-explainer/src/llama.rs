@@ -13,7 +13,7 @@ use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
 
-use crate::admission::{Admission, Permit};
+use crate::admission::{Admission, Load, Permit};
 use crate::backend::Explainer;
 use crate::error::{Error, Result};
 use crate::generation::{Clock, Emitter, Explanation, FinishReason, Generation, TextSink};
@@ -195,11 +195,6 @@ impl LlamaExplainer {
         })
     }
 
-    /// Requests running or waiting now.
-    pub fn in_flight(&self) -> usize {
-        self.admission.in_flight()
-    }
-
     /// The prompt text `messages` become with this model's chat template, as generation sees it.
     pub fn format_prompt(&self, messages: &[ChatMessage]) -> Result<String> {
         format_prompt(&self.model, &self.template, messages)
@@ -246,6 +241,10 @@ impl Explainer for LlamaExplainer {
 
     fn model_name(&self) -> &str {
         &self.name
+    }
+
+    fn load(&self) -> Load {
+        self.admission.load()
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::admission::{Admission, Permit};
+use crate::admission::{Admission, Load, Permit};
 use crate::backend::Explainer;
 use crate::error::{Error, Result};
 use crate::generation::{Clock, Emitter, Explanation, FinishReason, Generation, TextSink};
@@ -194,6 +194,10 @@ impl Explainer for OpenAiExplainer {
             })
             .map_err(|e| Error::Remote(e.to_string()))?;
         Ok(generation)
+    }
+
+    fn load(&self) -> Load {
+        self.admission.load()
     }
 
     fn model_name(&self) -> &str {

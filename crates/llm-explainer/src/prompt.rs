@@ -1,8 +1,9 @@
-//! The explanation prompt: a verdict and window statistics turned into chat messages.
+//! The explanation prompt: a verdict, window statistics and the detector's attribution turned
+//! into chat messages.
 
 use std::fmt::Write;
 
-use flow_features::WindowStatistics;
+use flow_features::{Attribution, WindowStatistics};
 use serde::{Deserialize, Serialize};
 
 /// The detector's verdict on a window, as the prompt reports it.
@@ -16,8 +17,24 @@ pub struct Verdict {
     pub threshold: f32,
 }
 
+/// Everything the explanation may rely on: the verdict, what the window looks like and, when
+/// the detector has a baseline, which flows and features moved its probability.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    /// The detector's verdict.
+    pub verdict: Verdict,
+    /// Summary statistics of the window.
+    pub statistics: &'a WindowStatistics,
+    /// Occlusion attribution (see [`Detector::attribute`](https://docs.rs/lstm-detector)).
+    pub attribution: Option<&'a Attribution>,
+}
+
+/// Flows and features of the attribution the prompt cites.
+pub const CITED_INFLUENCES: usize = 3;
+
 /// Language of the explanation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// English (default).
@@ -45,25 +62,27 @@ impl ChatMessage {
     }
 }
 
-/// The messages asking a model to explain `verdict` for a window with `stats`.
+/// The messages asking a model to explain a verdict from its `evidence`.
 ///
 /// The system message is the same for every request (so a server can cache its evaluation);
-/// the user message carries the numbers.
+/// the user message carries the numbers, and the attribution's top
+/// [`CITED_INFLUENCES`] flows and features so the text can cite what the detector used.
 ///
 /// ```
-/// use llm_explainer::{explanation_messages, Language, Verdict};
+/// use llm_explainer::{explanation_messages, Evidence, Language, Verdict};
 /// # let body: serde_json::Value = serde_json::from_str(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../flow-features/tests/fixtures/sample_request.json"))).unwrap();
 /// # let flows = flow_features::parse_window(&body["sequence"], 10).unwrap();
-/// let stats = flow_features::WindowStatistics::from_flows(&flows);
-/// let verdict = Verdict { probability: 0.97, class: 1, threshold: 0.5 };
-/// let messages = explanation_messages(&verdict, &stats, Language::English);
+/// let statistics = flow_features::WindowStatistics::from_flows(&flows);
+/// let evidence = Evidence {
+///     verdict: Verdict { probability: 0.97, class: 1, threshold: 0.5 },
+///     statistics: &statistics,
+///     attribution: None,
+/// };
+/// let messages = explanation_messages(&evidence, Language::English);
 /// assert!(messages[1].content.contains("ATTACK (probability 0.970"));
 /// ```
-pub fn explanation_messages(
-    verdict: &Verdict,
-    stats: &WindowStatistics,
-    language: Language,
-) -> Vec<ChatMessage> {
+pub fn explanation_messages(evidence: &Evidence<'_>, language: Language) -> Vec<ChatMessage> {
+    let (verdict, stats) = (&evidence.verdict, evidence.statistics);
     let text = Text::of(language);
     let label = if verdict.class == 1 {
         text.attack
@@ -77,6 +96,9 @@ pub fn explanation_messages(
         "{} {label} ({} {:.3}, {} {:.2}).",
         text.verdict, text.probability, verdict.probability, text.threshold, verdict.threshold
     );
+    if let Some(attribution) = evidence.attribution {
+        write_attribution(&mut user, attribution, &text);
+    }
     let _ = writeln!(user, "{} {}", text.flows, stats.count);
     let _ = writeln!(
         user,
@@ -117,11 +139,59 @@ pub fn explanation_messages(
             text.standout, s.flow, s.feature, s.value, text.median, s.median
         );
     }
-    let _ = write!(user, "{}", text.ask);
+    let ask = if evidence.attribution.is_some() {
+        text.ask_attributed
+    } else {
+        text.ask
+    };
+    let _ = write!(user, "{ask}");
     vec![
         ChatMessage::new("system", text.system.to_owned()),
         ChatMessage::new("user", user),
     ]
+}
+
+/// The most influential features and flows, with signed probability changes.
+fn write_attribution(user: &mut String, attribution: &Attribution, text: &Text) {
+    let _ = writeln!(user, "{}", text.attribution);
+    for f in attribution
+        .features
+        .iter()
+        .take(CITED_INFLUENCES)
+        .filter(|f| f.delta != 0.0)
+    {
+        let _ = writeln!(
+            user,
+            "- {} {} ({} {}, {} {}): {:+.3}",
+            text.feature,
+            f.feature,
+            text.newest,
+            display_value(&f.last_value),
+            text.baseline,
+            display_value(&f.baseline_value),
+            f.delta
+        );
+    }
+    for f in attribution
+        .flows
+        .iter()
+        .take(CITED_INFLUENCES)
+        .filter(|f| f.delta != 0.0)
+    {
+        let _ = writeln!(user, "- {} {}: {:+.3}", text.standout, f.flow, f.delta);
+    }
+}
+
+fn display_value(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
+            Some(x) => format!("{x:.4}"),
+            None => n.to_string(),
+        },
+        other => other.to_string(),
+    }
 }
 
 struct Text {
@@ -135,7 +205,12 @@ struct Text {
     bytes: &'static str,
     standout: &'static str,
     median: &'static str,
+    attribution: &'static str,
+    feature: &'static str,
+    newest: &'static str,
+    baseline: &'static str,
     ask: &'static str,
+    ask_attributed: &'static str,
 }
 
 impl Text {
@@ -154,8 +229,16 @@ impl Text {
                 bytes: "Bytes source→destination / destination→source:",
                 standout: "Flow",
                 median: "window median",
+                attribution: "What moved the detector (change in probability when replaced by \
+                              typical normal traffic; positive = towards attack):",
+                feature: "feature",
+                newest: "newest flow",
+                baseline: "normal",
                 ask: "In three short paragraphs: 1) why the model likely decided so, 2) which \
                       network patterns stand out, 3) what the analyst should check next.",
+                ask_attributed: "In three short paragraphs: 1) why the model decided so, naming \
+                                 the features that moved it most, 2) which network patterns \
+                                 stand out, 3) what the analyst should check next.",
             },
             Language::French => Text {
                 system: "Tu es un analyste en sécurité réseau. Tu expliques le verdict d'un \
@@ -171,9 +254,19 @@ impl Text {
                 bytes: "Octets source→destination / destination→source :",
                 standout: "Flux",
                 median: "médiane de la fenêtre",
+                attribution: "Ce qui a fait bouger le détecteur (variation de la probabilité \
+                              quand on remplace par du trafic normal typique ; positif = vers \
+                              l'attaque) :",
+                feature: "attribut",
+                newest: "flux le plus récent",
+                baseline: "normal",
                 ask: "En trois paragraphes courts : 1) pourquoi le modèle a probablement décidé \
                       ainsi, 2) quels motifs réseau ressortent, 3) ce que l'analyste doit vérifier \
                       ensuite. Réponds en français.",
+                ask_attributed: "En trois paragraphes courts : 1) pourquoi le modèle a décidé \
+                                 ainsi, en nommant les attributs qui l'ont le plus fait bouger, \
+                                 2) quels motifs réseau ressortent, 3) ce que l'analyste doit \
+                                 vérifier ensuite. Réponds en français.",
             },
         }
     }

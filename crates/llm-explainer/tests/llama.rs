@@ -46,16 +46,17 @@ fn attack_messages(language: Language) -> Vec<ChatMessage> {
     ))
     .unwrap();
     let flows = flow_features::parse_window(&body["sequence"], 10).unwrap();
-    let stats = flow_features::WindowStatistics::from_flows(&flows);
-    explanation_messages(
-        &Verdict {
+    let statistics = flow_features::WindowStatistics::from_flows(&flows);
+    let evidence = llm_explainer::Evidence {
+        verdict: Verdict {
             probability: 0.97,
             class: 1,
             threshold: 0.5,
         },
-        &stats,
-        language,
-    )
+        statistics: &statistics,
+        attribution: None,
+    };
+    explanation_messages(&evidence, language)
 }
 
 #[test]
@@ -197,7 +198,7 @@ fn a_pool_of_one_with_a_queue_of_three_serves_four_and_refuses_a_fifth() {
     for generation in generations {
         assert!(generation.wait().unwrap().generated_tokens > 0);
     }
-    assert_eq!(explainer.in_flight(), 0);
+    assert_eq!(explainer.load().in_flight, 0);
 
     // Dropping a generation cancels it and frees its place.
     let long = GenerationSettings::default()

@@ -3,7 +3,10 @@
 use std::path::Path;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flow_features::{CategoryCoding, FeatureMatrix, FlowRecord, Preprocessor};
+use flow_features::{
+    Attribution, Baseline, CategoryCoding, FeatureMatrix, FlowRecord, Preprocessor,
+    occlusion_windows,
+};
 use serde::Serialize;
 
 use crate::backend::Backend;
@@ -48,6 +51,7 @@ pub struct Detector {
     model: LstmDetector,
     preprocessor: Preprocessor,
     manifest: ModelManifest,
+    baseline: Option<Baseline>,
     device: Device,
 }
 
@@ -65,12 +69,17 @@ impl Detector {
         let device = backend.device();
         let mut model = manifest.architecture.init(&device);
         load_weights(&mut model, &mut files.weights_store())?;
-        Ok(Self {
+        let detector = Self {
             model,
             preprocessor,
             manifest,
+            baseline: None,
             device,
-        })
+        };
+        match files.parse_baseline()? {
+            Some(baseline) => detector.with_baseline(baseline),
+            None => Ok(detector),
+        }
     }
 
     /// Wraps a network already in memory (e.g. just trained or imported).
@@ -85,8 +94,24 @@ impl Detector {
             model,
             preprocessor,
             manifest,
+            baseline: None,
             device,
         })
+    }
+
+    /// Sets the normal-traffic baseline used by [`attribute`](Self::attribute).
+    pub fn with_baseline(mut self, baseline: Baseline) -> Result<Self> {
+        // A baseline outside the training vocabularies could not be scored.
+        self.preprocessor
+            .window(&vec![baseline.flow.clone(); self.sequence_length()])
+            .map_err(|e| Error::InvalidModel(format!("baseline: {e}")))?;
+        self.baseline = Some(baseline);
+        Ok(self)
+    }
+
+    /// The normal-traffic baseline of the model directory, if it has one.
+    pub fn baseline(&self) -> Option<&Baseline> {
+        self.baseline.as_ref()
     }
 
     /// The model's manifest (id, architecture, threshold).
@@ -113,6 +138,39 @@ impl Detector {
     pub fn predict_with(&self, flows: &[FlowRecord], coding: CategoryCoding) -> Result<Prediction> {
         let window = self.preprocessor.window_with(flows, coding)?;
         Ok(self.verdict(self.probabilities(window.values())?[0]))
+    }
+
+    /// Which flows and features moved this window's probability: occlusion by the model's
+    /// baseline (see [`occlusion_windows`]), scored in one batch of `1 + flows + 34` windows.
+    /// `None` when the model has no baseline.
+    ///
+    /// ```
+    /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed");
+    /// # let body: serde_json::Value = serde_json::from_str(include_str!(concat!(
+    /// #     env!("CARGO_MANIFEST_DIR"), "/../flow-features/tests/fixtures/sample_request.json")))?;
+    /// let detector = lstm_detector::Detector::from_dir(dir)?;
+    /// # let flows = flow_features::parse_window(&body["sequence"], 10)?;
+    /// let attribution = detector.attribute(&flows)?.expect("the seed model has a baseline");
+    /// assert_eq!(attribution.flows.len(), 10);
+    /// assert_eq!(attribution.features.len(), 34);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn attribute(&self, flows: &[FlowRecord]) -> Result<Option<Attribution>> {
+        let Some(baseline) = &self.baseline else {
+            return Ok(None);
+        };
+        let windows = occlusion_windows(flows, &baseline.flow);
+        let per_window = self.sequence_length() * self.preprocessor.columns();
+        let mut batch = Vec::with_capacity(windows.len() * per_window);
+        for window in &windows {
+            batch.extend_from_slice(self.preprocessor.window(window)?.values());
+        }
+        let probabilities = self.probabilities(&batch)?;
+        Ok(Some(Attribution::from_probabilities(
+            flows,
+            &baseline.flow,
+            &probabilities,
+        )))
     }
 
     /// Scores every sliding window of `matrix` (rows from [`Preprocessor::encode`]): one

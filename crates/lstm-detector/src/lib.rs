@@ -4,7 +4,7 @@
 //! - [`Detector`] – a loaded model directory: preprocessing, network and threshold, `Send +
 //!   Sync`, scoring single windows or batches;
 //! - [`ModelFiles`], [`ModelManifest`], [`write_model_dir`] – the model directory format
-//!   (`model.json`, `preprocessing.json`, `weights.bpk`);
+//!   (`model.json`, `preprocessing.json`, `weights.bpk`, optional `baseline.json`);
 //! - [`load_burn_onnx_weights`] – weights from Burn's ONNX import, e.g. the original Keras model.
 //!
 //! ```
@@ -30,6 +30,7 @@ pub use detector::{Detector, Prediction};
 pub use error::{Error, Result};
 pub use model::{LstmDetector, LstmDetectorConfig};
 pub use model_dir::{
-    MANIFEST_FILE, ModelFiles, ModelManifest, PREPROCESSING_FILE, WEIGHTS_FILE, write_model_dir,
+    BASELINE_FILE, MANIFEST_FILE, ModelFiles, ModelManifest, PREPROCESSING_FILE, WEIGHTS_FILE,
+    write_baseline, write_model_dir,
 };
 pub use onnx_import::load_burn_onnx_weights;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use burn::tensor::Bytes;
 use burn_store::{BurnpackStore, ModuleSnapshot};
-use flow_features::PreprocessingDescription;
+use flow_features::{Baseline, PreprocessingDescription};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -18,6 +18,8 @@ pub const MANIFEST_FILE: &str = "model.json";
 pub const PREPROCESSING_FILE: &str = "preprocessing.json";
 /// File name of the weights inside a model directory.
 pub const WEIGHTS_FILE: &str = "weights.bpk";
+/// File name of the optional normal-traffic baseline (for attribution) inside a model directory.
+pub const BASELINE_FILE: &str = "baseline.json";
 
 /// `model.json`: identity, architecture and decision threshold of a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,7 +56,7 @@ impl ModelManifest {
     }
 }
 
-/// The three files of a model, read from a directory or embedded in a binary.
+/// The files of a model, read from a directory or embedded in a binary.
 #[derive(Debug, Clone)]
 pub struct ModelFiles {
     /// Contents of `model.json`.
@@ -63,6 +65,9 @@ pub struct ModelFiles {
     pub preprocessing: Cow<'static, str>,
     /// Contents of `weights.bpk`.
     pub weights: Cow<'static, [u8]>,
+    /// Contents of `baseline.json`, when the model has one (needed by
+    /// [`Detector::attribute`](crate::Detector::attribute)).
+    pub baseline: Option<Cow<'static, str>>,
 }
 
 impl ModelFiles {
@@ -80,10 +85,16 @@ impl ModelFiles {
             String::from_utf8(read(name)?)
                 .map_err(|_| Error::InvalidModel(format!("{name} is not UTF-8")))
         };
+        let baseline = if dir.join(BASELINE_FILE).exists() {
+            Some(Cow::Owned(text(BASELINE_FILE)?))
+        } else {
+            None
+        };
         Ok(Self {
             manifest: Cow::Owned(text(MANIFEST_FILE)?),
             preprocessing: Cow::Owned(text(PREPROCESSING_FILE)?),
             weights: Cow::Owned(read(WEIGHTS_FILE)?),
+            baseline,
         })
     }
 
@@ -93,6 +104,17 @@ impl ModelFiles {
             .map_err(|e| Error::InvalidModel(format!("{MANIFEST_FILE}: {e}")))?;
         manifest.check()?;
         Ok(manifest)
+    }
+
+    /// Parses and checks the baseline, if any.
+    pub fn parse_baseline(&self) -> Result<Option<Baseline>> {
+        self.baseline
+            .as_deref()
+            .map(|json| {
+                Baseline::from_json(json)
+                    .map_err(|e| Error::InvalidModel(format!("{BASELINE_FILE}: {e}")))
+            })
+            .transpose()
     }
 
     /// A burnpack store reading the weights.
@@ -152,6 +174,17 @@ pub fn write_model_dir(
         .save_into(&mut store)
         .map_err(|e| Error::Weights(e.to_string()))?;
     Ok(())
+}
+
+/// Writes `baseline.json` into the model directory `dir`.
+pub fn write_baseline(dir: impl AsRef<Path>, baseline: &Baseline) -> Result<()> {
+    let path = dir.as_ref().join(BASELINE_FILE);
+    let text = serde_json::to_string_pretty(baseline)
+        .map_err(|e| Error::InvalidModel(format!("{BASELINE_FILE}: {e}")))?;
+    std::fs::write(&path, text + "\n").map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Checks that the preprocessing feeds the architecture the right number of columns.

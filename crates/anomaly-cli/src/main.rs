@@ -1,0 +1,34 @@
+//! `anomaly`: offline jobs around the detector and the explainer.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+
+/// Offline jobs for the explainable flow anomaly detector.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Compute a model's normal-traffic baseline (used for attribution) from a flow file.
+    Baseline(commands::baseline::Args),
+    /// Measure how well explanations stick to the facts the model was given.
+    Grounding(commands::grounding::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Baseline(args) => commands::baseline::run(&args),
+        Command::Grounding(args) => commands::grounding::run(&args),
+    }
+}
