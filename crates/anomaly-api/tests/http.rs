@@ -48,6 +48,41 @@ impl TestServer {
         )
     }
 
+    async fn get_text(&self, path: &str) -> String {
+        let mut response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request completes");
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        let body = response.body().limit(8 << 20).await.expect("body");
+        String::from_utf8(body.to_vec()).expect("UTF-8")
+    }
+
+    async fn ready(&self) -> Value {
+        serde_json::from_str(&self.get_text("/ready").await).unwrap()
+    }
+
+    /// Starts `POST path` with `body` on its own task; resolves to (status, raw body).
+    fn spawn_post(&self, path: &str, body: &Value) -> actix_rt::task::JoinHandle<(u16, Vec<u8>)> {
+        let (client, url, body) = (
+            self.client.clone(),
+            format!("{}{path}", self.base),
+            body.to_string(),
+        );
+        actix_rt::spawn(async move {
+            let mut r = client
+                .post(url)
+                .insert_header(("content-type", "application/json"))
+                .send_body(body)
+                .await
+                .unwrap();
+            let body = r.body().limit(1 << 20).await.unwrap();
+            (r.status().as_u16(), body.to_vec())
+        })
+    }
+
     async fn predict(&self, body: &Value) -> (u16, Value) {
         self.post("/predict", "application/json", body.to_string())
             .await
@@ -288,12 +323,17 @@ async fn malformed_requests_get_a_4xx_json_error_naming_the_problem() {
             "exceeds the limit",
         ),
     ];
-    for (case, content_type, body, status, code, text) in cases {
-        let (got_status, got) = server.post("/predict", content_type, body).await;
-        assert_eq!(got_status, status, "{case}: {got}");
-        assert_eq!(got["code"], code, "{case}: {got}");
-        let listed = got.to_string();
-        assert!(listed.contains(text), "{case}: {text:?} not in {listed}");
+    for route in ["/predict", "/analyze", "/analyze/stream"] {
+        for (case, content_type, body, status, code, text) in &cases {
+            let (got_status, got) = server.post(route, content_type, body.clone()).await;
+            assert_eq!(got_status, *status, "{route} {case}: {got}");
+            assert_eq!(got["code"], *code, "{route} {case}: {got}");
+            let listed = got.to_string();
+            assert!(
+                listed.contains(text),
+                "{route} {case}: {text:?} not in {listed}"
+            );
+        }
     }
 
     // Each validation problem is listed with its flow and field; several at once.
@@ -314,6 +354,20 @@ async fn malformed_requests_get_a_4xx_json_error_naming_the_problem() {
     assert_eq!((status, got["code"].as_str()), (404, Some("not_found")));
     let (status, _) = server.predict(&sample()).await;
     assert_eq!(status, 200);
+    let mut short = sample();
+    short["max_tokens"] = json!(4);
+    let (status, got) = server.post("/analyze", json, short.to_string()).await;
+    assert_eq!(status, 200, "{got}");
+
+    // No input above was answered 500, and the metrics counted each answer by route.
+    let metrics = server.get_text("/metrics").await;
+    assert!(!metrics.contains("status=\"500\""), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"http_requests_total{method="POST",route="/analyze/stream",status="413"} 1"#
+        ),
+        "{metrics}"
+    );
 }
 
 #[actix_rt::test]
@@ -353,6 +407,15 @@ async fn analyze_answers_prediction_statistics_and_an_explanation() {
         got["explanation"].get("text").is_none(),
         "the text appears once, as llm_explanation"
     );
+    // Attribution: every flow and feature, largest change first. In the sample the columns are
+    // shifted by the original's bug, and only `tcprtt` (2.2e9 there) moves the probability.
+    let attribution = &got["attribution"];
+    assert_eq!(attribution["flows"].as_array().unwrap().len(), 10);
+    assert_eq!(attribution["features"].as_array().unwrap().len(), 34);
+    assert_eq!(attribution["features"][0]["feature"], "tcprtt");
+    assert_eq!(attribution["features"][0]["last_value"], 2_202_533_631.0);
+    assert!(attribution["features"][0]["delta"].as_f64().unwrap() < -0.9);
+    assert_eq!(attribution["flows"][0]["flow"], 9);
 
     let mut french = sample();
     french["language"] = json!("german");
@@ -372,45 +435,253 @@ async fn analyze_answers_prediction_statistics_and_an_explanation() {
     assert!(got.to_string().contains("sequence[0].dur: is required"));
 }
 
+/// Polls `/ready` until `llm_in_flight` equals `n` (generations admitted or finished).
+async fn wait_for_in_flight(server: &TestServer, n: u64) {
+    for _ in 0..600 {
+        if server.ready().await["llm_in_flight"] == n {
+            return;
+        }
+        actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("llm_in_flight never reached {n}");
+}
+
 #[actix_rt::test]
-async fn a_full_explainer_answers_503_with_retry_after_while_predict_keeps_answering() {
+async fn four_generations_complete_while_predict_answers_and_a_fifth_gets_503() {
     let server = TestServer::start(Config {
         llm_pool: 1,
-        llm_queue: 0,
+        llm_queue: 3,
         ..Config::default()
     });
-    let mut long = sample();
-    long["max_tokens"] = json!(120);
-    let first = {
-        let (client, url, body) = (
-            server.client.clone(),
-            format!("{}/analyze", server.base),
-            long.to_string(),
-        );
-        actix_rt::spawn(async move {
-            let mut r = client
-                .post(url)
-                .insert_header(("content-type", "application/json"))
-                .send_body(body)
-                .await
-                .unwrap();
-            (r.status().as_u16(), r.json::<Value>().await.unwrap())
-        })
-    };
-    actix_rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut body = sample();
+    body["max_tokens"] = json!(48);
+    let analyses: Vec<_> = (0..4)
+        .map(|_| server.spawn_post("/analyze", &body))
+        .collect();
+    wait_for_in_flight(&server, 4).await;
 
+    let started = std::time::Instant::now();
     let response = server
         .client
         .post(format!("{}/analyze", server.base))
         .insert_header(("content-type", "application/json"))
-        .send_body(long.to_string())
+        .send_body(body.to_string())
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 503);
     assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "a full queue is refused at once, not after waiting"
+    );
 
-    let (status, _) = server.predict(&sample()).await;
-    assert_eq!(status, 200, "/predict answers while a generation runs");
-    let (status, got) = first.await.unwrap();
-    assert_eq!(status, 200, "{got}");
+    let mut latencies = Vec::new();
+    for _ in 0..20 {
+        let started = std::time::Instant::now();
+        let (status, got) = server.predict(&sample()).await;
+        latencies.push(started.elapsed());
+        assert_eq!(status, 200, "{got}");
+    }
+    latencies.sort();
+    println!(
+        "/predict while 4 generations run (debug build): median {:?}, max {:?}",
+        latencies[10], latencies[19]
+    );
+    assert!(
+        server.ready().await["llm_in_flight"].as_u64().unwrap() > 0,
+        "the generations were still running while /predict answered"
+    );
+
+    let mut texts = Vec::new();
+    for analysis in analyses {
+        let (status, body) = analysis.await.unwrap();
+        let got: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(status, 200, "{got}");
+        assert_eq!(got["prediction"]["class"], 0);
+        assert!(got["explanation"]["generated_tokens"].as_u64().unwrap() > 0);
+        texts.push(got["llm_explanation"].as_str().unwrap().to_owned());
+    }
+    // Greedy decoding: the same window gets the same text, whatever the interleaving.
+    assert!(texts.windows(2).all(|w| w[0] == w[1]), "{texts:?}");
+    wait_for_in_flight(&server, 0).await;
+}
+
+/// Splits a Server-Sent-Events body into (event, data) pairs.
+fn sse_events(body: &[u8]) -> Vec<(String, Value)> {
+    String::from_utf8_lossy(body)
+        .split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .unwrap_or_else(|| panic!("{name} missing in {block:?}"))
+                    .to_owned()
+            };
+            (
+                field("event: "),
+                serde_json::from_str(&field("data: ")).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[actix_rt::test]
+async fn analyze_streams_the_verdict_then_tokens_then_done() {
+    let server = TestServer::start(Config::default());
+    let mut body = sample();
+    body["max_tokens"] = json!(16);
+    for (path, accept) in [
+        ("/analyze/stream", "*/*"),
+        ("/analyze", "text/event-stream"),
+    ] {
+        let mut response = server
+            .client
+            .post(format!("{}{path}", server.base))
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("accept", accept))
+            .send_body(body.to_string())
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            "text/event-stream"
+        );
+        let events = sse_events(&response.body().limit(1 << 20).await.unwrap());
+        let names: Vec<&str> = events.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names.first(), Some(&"verdict"), "{path}: {names:?}");
+        assert_eq!(names.last(), Some(&"done"), "{path}: {names:?}");
+        assert!(names[1..names.len() - 1].iter().all(|n| *n == "token"));
+        assert!(names.len() > 2, "{path}: at least one token");
+
+        let verdict = &events[0].1;
+        assert_eq!(verdict["prediction"]["class"], 0);
+        assert_eq!(verdict["statistics"]["count"], 10);
+        assert_eq!(
+            verdict["attribution"]["features"].as_array().unwrap().len(),
+            34
+        );
+        let streamed: String = events[1..events.len() - 1]
+            .iter()
+            .map(|(_, data)| data["text"].as_str().unwrap())
+            .collect();
+        let done = &events.last().unwrap().1;
+        assert_eq!(done["llm_explanation"], streamed.as_str());
+        assert!(done["explanation"]["generated_tokens"].as_u64().unwrap() <= 16);
+    }
+}
+
+#[actix_rt::test]
+async fn a_client_that_disconnects_stops_its_generation() {
+    use futures_util::StreamExt;
+    let server = TestServer::start(Config::default());
+    let mut body = sample();
+    body["max_tokens"] = json!(256);
+    let mut response = server
+        .client
+        .post(format!("{}/analyze/stream", server.base))
+        .insert_header(("content-type", "application/json"))
+        .send_body(body.to_string())
+        .await
+        .unwrap();
+    // Read until the first token, then hang up.
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("event: token") {
+        seen.extend_from_slice(&response.next().await.unwrap().unwrap());
+    }
+    assert_eq!(server.ready().await["llm_in_flight"], 1);
+    drop(response);
+    let started = std::time::Instant::now();
+    wait_for_in_flight(&server, 0).await;
+    println!(
+        "generation stopped {:?} after the disconnect",
+        started.elapsed()
+    );
+}
+
+#[actix_rt::test]
+async fn operations_endpoints_request_ids_and_offline_docs() {
+    let server = TestServer::start(Config::default());
+    let ready = server.ready().await;
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["attribution"], true);
+    assert_eq!(ready["llm"], "SmolLM2-135M-Instruct.Q4_1");
+
+    // The client's request id is echoed; without one, the server makes one.
+    let response = server
+        .client
+        .post(format!("{}/predict", server.base))
+        .insert_header(("content-type", "application/json"))
+        .insert_header(("x-request-id", "trace-42"))
+        .send_body(SAMPLE)
+        .await
+        .unwrap();
+    assert_eq!(response.headers().get("x-request-id").unwrap(), "trace-42");
+    let response = server
+        .client
+        .get(format!("{}/health", server.base))
+        .insert_header(("x-request-id", "bad id with spaces"))
+        .send()
+        .await
+        .unwrap();
+    let generated = response
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(
+        generated.len(),
+        36,
+        "a UUID replaces an unsafe id: {generated}"
+    );
+
+    let metrics = server.get_text("/metrics").await;
+    for line in [
+        r#"http_requests_total{method="POST",route="/predict",status="200"} 1"#,
+        r#"http_request_duration_seconds_bucket{route="/predict",le="+Inf"} 1"#,
+        "llm_requests_in_flight 0",
+        "llm_queue_depth 0",
+        "llm_capacity 4",
+        "llm_generated_tokens_total 0",
+        "process_resident_memory_bytes",
+    ] {
+        assert!(metrics.contains(line), "{line:?} not in\n{metrics}");
+    }
+
+    // OpenAPI generated from the types; Swagger UI and its assets come from the binary.
+    let openapi: Value = serde_json::from_str(&server.get_text("/openapi.json").await).unwrap();
+    assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/predict",
+        "/analyze",
+        "/analyze/stream",
+        "/health",
+        "/ready",
+        "/metrics",
+    ] {
+        assert!(openapi["paths"][path].is_object(), "{path} undocumented");
+    }
+    let example = &openapi["components"]["schemas"]["WindowRequest"]["example"];
+    assert_eq!(example["sequence"].as_array().unwrap().len(), 10);
+    // awc follows redirects: look at the raw answer.
+    let raw = {
+        use std::io::{Read, Write};
+        let addr = server.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .write_all(b"GET /docs HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        raw
+    };
+    assert!(raw.starts_with("HTTP/1.1 308"), "{raw}");
+    assert!(raw.to_lowercase().contains("location: /docs/\r\n"), "{raw}");
+    assert!(server.get_text("/docs/").await.contains("swagger-ui"));
+    let initializer = server.get_text("/docs/swagger-initializer.js").await;
+    assert!(initializer.contains("/openapi.json"), "{initializer}");
+    assert!(server.get_text("/docs/swagger-ui-bundle.js").await.len() > 100_000);
 }
