@@ -9,9 +9,12 @@ use serde::Serialize;
 use crate::prompt::ChatMessage;
 
 /// The grounding of one explanation.
+///
+/// Each distinct number counts once, so a model stuck repeating a line does not inflate the
+/// share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Grounding {
-    /// Numbers in the explanation.
+    /// Distinct numbers in the explanation.
     pub numbers: usize,
     /// Of those, the numbers found in the prompt (exactly, or rounded, or as a percentage of a
     /// fraction in the prompt).
@@ -41,7 +44,9 @@ impl Grounding {
             .collect();
         let mut grounded_numbers = 0;
         let mut ungrounded = Vec::new();
-        let found = numbers(explanation);
+        let mut found = numbers(explanation);
+        let mut seen = std::collections::HashSet::new();
+        found.retain(|n| seen.insert(n.text.clone()));
         for number in &found {
             if facts.iter().any(|&fact| number.matches(fact)) {
                 grounded_numbers += 1;
@@ -182,7 +187,7 @@ mod tests {
     #[test]
     fn rounding_and_percentages_are_grounded() {
         let facts = prompt("rate mean 74.08749, probability 0.973, bytes 258");
-        let g = Grounding::check(&facts, "74.1 and 74 and 0.97 and 97.3% and 258", None);
+        let g = Grounding::check(&facts, "74.1 and 74 and 0.97 and 97.3% and 258, 258, 258", None);
         assert_eq!((g.numbers, g.grounded_numbers), (5, 5), "{g:?}");
         let g = Grounding::check(&facts, "75 and 0.98 and 259", None);
         assert_eq!(g.grounded_numbers, 0);

@@ -29,8 +29,11 @@ pub struct Evidence<'a> {
     pub attribution: Option<&'a Attribution>,
 }
 
-/// Flows and features of the attribution the prompt cites.
+/// Flows and features of the attribution the prompt cites, at most.
 pub const CITED_INFLUENCES: usize = 3;
+
+/// Smallest probability change the prompt cites (it prints three decimals).
+const CITED_MIN_DELTA: f32 = 0.001;
 
 /// Language of the explanation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -158,7 +161,7 @@ fn write_attribution(user: &mut String, attribution: &Attribution, text: &Text) 
         .features
         .iter()
         .take(CITED_INFLUENCES)
-        .filter(|f| f.delta != 0.0)
+        .filter(|f| f.delta.abs() >= CITED_MIN_DELTA)
     {
         let _ = writeln!(
             user,
@@ -176,7 +179,7 @@ fn write_attribution(user: &mut String, attribution: &Attribution, text: &Text) 
         .flows
         .iter()
         .take(CITED_INFLUENCES)
-        .filter(|f| f.delta != 0.0)
+        .filter(|f| f.delta.abs() >= CITED_MIN_DELTA)
     {
         let _ = writeln!(user, "- {} {}: {:+.3}", text.standout, f.flow, f.delta);
     }
@@ -269,5 +272,46 @@ impl Text {
                                  vérifier ensuite. Réponds en français.",
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flow_features::{Attribution, parse_window};
+
+    #[test]
+    fn the_prompt_cites_the_top_influences_and_skips_negligible_ones() {
+        let body: serde_json::Value = serde_json::from_str(include_str!(
+            "../../flow-features/tests/fixtures/sample_request.json"
+        ))
+        .unwrap();
+        let flows = parse_window(&body["sequence"], 10).unwrap();
+        let mut baseline = flows[0].clone();
+        baseline.sbytes = 100.0;
+        let mut probabilities = vec![0.9_f32; 45];
+        probabilities[1 + 9] = 0.3; // flow 9: +0.600
+        let sbytes = flow_features::feature_index("sbytes").unwrap();
+        probabilities[11 + sbytes] = 0.4; // sbytes: +0.500
+        probabilities[11] = 0.8996; // dur: +0.0004, too small to cite
+        let attribution = Attribution::from_probabilities(&flows, &baseline, &probabilities);
+        let statistics = WindowStatistics::from_flows(&flows);
+        let evidence = Evidence {
+            verdict: Verdict {
+                probability: 0.9,
+                class: 1,
+                threshold: 0.5,
+            },
+            statistics: &statistics,
+            attribution: Some(&attribution),
+        };
+        let user = &explanation_messages(&evidence, Language::English)[1].content;
+        assert!(
+            user.contains("- feature sbytes (newest flow 258, normal 100): +0.500"),
+            "{user}"
+        );
+        assert!(user.contains("- Flow 9: +0.600"), "{user}");
+        assert!(!user.contains("feature dur"), "{user}");
+        assert!(user.contains("naming the features that moved it most"));
     }
 }
