@@ -187,7 +187,11 @@ mod tests {
     #[test]
     fn rounding_and_percentages_are_grounded() {
         let facts = prompt("rate mean 74.08749, probability 0.973, bytes 258");
-        let g = Grounding::check(&facts, "74.1 and 74 and 0.97 and 97.3% and 258, 258, 258", None);
+        let g = Grounding::check(
+            &facts,
+            "74.1 and 74 and 0.97 and 97.3% and 258, 258, 258",
+            None,
+        );
         assert_eq!((g.numbers, g.grounded_numbers), (5, 5), "{g:?}");
         let g = Grounding::check(&facts, "75 and 0.98 and 259", None);
         assert_eq!(g.grounded_numbers, 0);
