@@ -1,4 +1,5 @@
-//! Detector benchmarks: request parsing + encoding, one window, and batch throughput.
+//! Detector benchmarks: request parsing + encoding, one window, occlusion attribution, and
+//! batch throughput.
 //!
 //! ```sh
 //! cargo bench -p lstm-detector --bench detector
@@ -35,6 +36,11 @@ fn benches(c: &mut Criterion) {
         .into_values();
     c.bench_function("detector_one_window", |b| {
         b.iter(|| detector.probabilities(black_box(&window)).unwrap())
+    });
+
+    // What /analyze adds before the LLM starts: 1 + 10 + 34 windows encoded and scored at once.
+    c.bench_function("detector_attribution", |b| {
+        b.iter(|| detector.attribute(black_box(&flows)).unwrap())
     });
 
     let mut group = c.benchmark_group("detector_batch");
