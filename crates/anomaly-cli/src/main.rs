@@ -18,6 +18,8 @@ enum Command {
     Baseline(commands::baseline::Args),
     /// Measure how well explanations stick to the facts the model was given.
     Grounding(commands::grounding::Args),
+    /// Score every window of a flow file, in file order, into CSV, JSON lines or Parquet.
+    Score(commands::score::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -30,5 +32,6 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Baseline(args) => commands::baseline::run(&args),
         Command::Grounding(args) => commands::grounding::run(&args),
+        Command::Score(args) => commands::score::run(&args),
     }
 }

@@ -1,0 +1,253 @@
+//! `anomaly score`: stream a flow file, slide windows over it in file order and write one
+//! scored row per flow from the window length on (CSV, JSON lines or Parquet).
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use arrow_array::{ArrayRef, Float32Array, RecordBatch, StringArray, UInt8Array, UInt64Array};
+use arrow_schema::{DataType, Field, Schema};
+use flow_features::{FlowFileReader, LabeledFlow};
+use indicatif::{ProgressBar, ProgressStyle};
+use lstm_detector::Detector;
+use parquet::arrow::ArrowWriter;
+
+/// Output formats of `anomaly score`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values with a header.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+    /// Apache Parquet.
+    Parquet,
+}
+
+/// Arguments of `anomaly score`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Parquet or CSV flow file (UNSW-NB15 columns), scored in file order.
+    input: PathBuf,
+    /// Detector model directory.
+    #[arg(long, default_value = "models/unsw-nb15-seed")]
+    detector: PathBuf,
+    /// Output file (default: standard output, CSV or JSON lines only).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Output format (default: from the output's extension, else CSV).
+    #[arg(long)]
+    format: Option<Format>,
+    /// Windows scored per detector call.
+    #[arg(long, default_value_t = 1024)]
+    batch: usize,
+}
+
+/// One scored flow.
+struct Scored {
+    row: u64,
+    probability: f32,
+    class: u8,
+    label: Option<u8>,
+    attack_cat: Option<String>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let format = args
+        .format
+        .or_else(|| args.out.as_deref().and_then(format_of))
+        .unwrap_or(Format::Csv);
+    let detector = Detector::from_dir(&args.detector)?;
+    let mut sink = Sink::create(args.out.as_deref(), format)?;
+    let progress = ProgressBar::new_spinner().with_style(ProgressStyle::with_template(
+        "{spinner} {human_pos} flows scored, {per_sec}, {elapsed}",
+    )?);
+
+    let started = Instant::now();
+    let (len, columns) = (
+        detector.sequence_length(),
+        detector.preprocessor().columns(),
+    );
+    let batch_size = args.batch.max(1);
+    let mut recent: VecDeque<Vec<f32>> = VecDeque::with_capacity(len);
+    let mut windows = Vec::with_capacity(batch_size * len * columns);
+    let mut pending: Vec<(u64, LabeledFlow)> = Vec::with_capacity(batch_size);
+    let mut rows = 0u64;
+    for row in FlowFileReader::open(&args.input)? {
+        let row = row?;
+        let encoded = detector
+            .preprocessor()
+            .encode(std::slice::from_ref(&row.flow))
+            .with_context(|| format!("row {rows} of {}", args.input.display()))?
+            .into_values();
+        if recent.len() == len {
+            recent.pop_front();
+        }
+        recent.push_back(encoded);
+        if recent.len() == len {
+            recent.iter().for_each(|r| windows.extend_from_slice(r));
+            pending.push((rows, row));
+        }
+        rows += 1;
+        if pending.len() == batch_size {
+            flush(&detector, &mut windows, &mut pending, &mut sink)?;
+            progress.set_position(rows);
+        }
+    }
+    flush(&detector, &mut windows, &mut pending, &mut sink)?;
+    let scored = sink.finish()?;
+    progress.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{rows} flows read, {scored} scored (from row {}) in {seconds:.2} s: {:.0} flows/s",
+        len - 1,
+        rows as f64 / seconds
+    );
+    Ok(())
+}
+
+fn flush(
+    detector: &Detector,
+    windows: &mut Vec<f32>,
+    pending: &mut Vec<(u64, LabeledFlow)>,
+    sink: &mut Sink,
+) -> anyhow::Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let probabilities = detector.probabilities(windows)?;
+    let threshold = detector.manifest().threshold;
+    let scored: Vec<Scored> = pending
+        .drain(..)
+        .zip(probabilities)
+        .map(|((row, flow), probability)| Scored {
+            row,
+            probability,
+            class: u8::from(probability > threshold),
+            label: flow.label,
+            attack_cat: flow.attack_cat,
+        })
+        .collect();
+    windows.clear();
+    sink.write(&scored)
+}
+
+fn format_of(path: &Path) -> Option<Format> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "csv" => Some(Format::Csv),
+        "jsonl" | "ndjson" | "json" => Some(Format::Jsonl),
+        "parquet" | "pq" => Some(Format::Parquet),
+        _ => None,
+    }
+}
+
+/// Where scored rows go.
+enum Sink {
+    Csv(csv::Writer<Box<dyn Write>>, u64),
+    Jsonl(Box<dyn Write>, u64),
+    Parquet(ArrowWriter<File>, Arc<Schema>, u64),
+}
+
+impl Sink {
+    fn create(out: Option<&Path>, format: Format) -> anyhow::Result<Self> {
+        let writer = || -> anyhow::Result<Box<dyn Write>> {
+            Ok(match out {
+                Some(path) => Box::new(BufWriter::new(
+                    File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                )),
+                None => Box::new(BufWriter::new(std::io::stdout().lock())),
+            })
+        };
+        Ok(match format {
+            Format::Csv => {
+                let mut csv = csv::Writer::from_writer(writer()?);
+                csv.write_record(["row", "probability", "class", "label", "attack_cat"])?;
+                Sink::Csv(csv, 0)
+            }
+            Format::Jsonl => Sink::Jsonl(writer()?, 0),
+            Format::Parquet => {
+                let path = out.context("Parquet output needs --out <file>")?;
+                let schema = Arc::new(Schema::new(vec![
+                    Field::new("row", DataType::UInt64, false),
+                    Field::new("probability", DataType::Float32, false),
+                    Field::new("class", DataType::UInt8, false),
+                    Field::new("label", DataType::UInt8, true),
+                    Field::new("attack_cat", DataType::Utf8, true),
+                ]));
+                let file =
+                    File::create(path).with_context(|| format!("creating {}", path.display()))?;
+                Sink::Parquet(ArrowWriter::try_new(file, schema.clone(), None)?, schema, 0)
+            }
+        })
+    }
+
+    fn write(&mut self, rows: &[Scored]) -> anyhow::Result<()> {
+        match self {
+            Sink::Csv(csv, count) => {
+                for r in rows {
+                    csv.write_record([
+                        r.row.to_string(),
+                        r.probability.to_string(),
+                        r.class.to_string(),
+                        r.label.map(|l| l.to_string()).unwrap_or_default(),
+                        r.attack_cat.clone().unwrap_or_default(),
+                    ])?;
+                }
+                *count += rows.len() as u64;
+            }
+            Sink::Jsonl(out, count) => {
+                for r in rows {
+                    serde_json::to_writer(
+                        &mut *out,
+                        &serde_json::json!({
+                            "row": r.row,
+                            "probability": r.probability,
+                            "class": r.class,
+                            "label": r.label,
+                            "attack_cat": r.attack_cat,
+                        }),
+                    )?;
+                    out.write_all(b"\n")?;
+                }
+                *count += rows.len() as u64;
+            }
+            Sink::Parquet(writer, schema, count) => {
+                let columns: Vec<ArrayRef> = vec![
+                    Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.row))),
+                    Arc::new(Float32Array::from_iter_values(
+                        rows.iter().map(|r| r.probability),
+                    )),
+                    Arc::new(UInt8Array::from_iter_values(rows.iter().map(|r| r.class))),
+                    Arc::new(UInt8Array::from_iter(rows.iter().map(|r| r.label))),
+                    Arc::new(StringArray::from_iter(
+                        rows.iter().map(|r| r.attack_cat.as_deref()),
+                    )),
+                ];
+                writer.write(&RecordBatch::try_new(schema.clone(), columns)?)?;
+                *count += rows.len() as u64;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes and closes the output; returns the rows written.
+    fn finish(self) -> anyhow::Result<u64> {
+        Ok(match self {
+            Sink::Csv(mut csv, count) => {
+                csv.flush()?;
+                count
+            }
+            Sink::Jsonl(mut out, count) => {
+                out.flush()?;
+                count
+            }
+            Sink::Parquet(writer, _, count) => {
+                writer.close()?;
+                count
+            }
+        })
+    }
+}
