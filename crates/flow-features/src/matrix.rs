@@ -16,7 +16,10 @@ impl FeatureMatrix {
     /// # Panics
     /// When `columns` is zero or does not divide `values.len()`.
     pub fn new(values: Vec<f32>, columns: usize) -> Self {
-        assert!(columns > 0 && values.len() % columns == 0, "ragged matrix");
+        assert!(
+            columns > 0 && values.len().is_multiple_of(columns),
+            "ragged matrix"
+        );
         Self { values, columns }
     }
 

@@ -201,7 +201,7 @@ impl Detector {
     pub fn probabilities(&self, windows: &[f32]) -> Result<Vec<f32>> {
         let (rows, columns) = (self.sequence_length(), self.preprocessor.columns());
         let per_window = rows * columns;
-        if windows.is_empty() || windows.len() % per_window != 0 {
+        if windows.is_empty() || !windows.len().is_multiple_of(per_window) {
             return Err(Error::BatchShape {
                 len: windows.len(),
                 rows,
