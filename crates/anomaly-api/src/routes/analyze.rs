@@ -258,7 +258,12 @@ fn event_stream(analysis: Analysis, metrics: Metrics) -> HttpResponse {
                         &json!({ "llm_explanation": text, "explanation": report }),
                     )
                 }
-                Event::Failed(error) => sse_event("error", &ApiError::from(error).body()),
+                Event::Failed(error) => {
+                    // The status line is already sent: the error travels as an event, and is
+                    // logged here as error_response would for a plain answer.
+                    tracing::error!(%error, "explanation failed mid-stream");
+                    sse_event("error", &ApiError::from(error).body())
+                }
             };
             Some((event, None))
         }
