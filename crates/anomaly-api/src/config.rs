@@ -19,6 +19,12 @@ pub struct Config {
     /// Largest accepted request body, in bytes; larger bodies get 413.
     #[arg(long, env = "ANOMALY_API_BODY_LIMIT", default_value_t = 256 * 1024)]
     pub body_limit: usize,
+    /// Most windows in one `POST /predict/batch`.
+    #[arg(long, env = "ANOMALY_API_BATCH_LIMIT", default_value_t = 1024)]
+    pub batch_limit: usize,
+    /// Largest accepted `POST /predict/batch` body, in bytes.
+    #[arg(long, env = "ANOMALY_API_BATCH_BODY_LIMIT", default_value_t = 16 * 1024 * 1024)]
+    pub batch_body_limit: usize,
     /// GGUF model explaining verdicts on `/analyze` (any instruct model with a chat template).
     #[arg(
         long,

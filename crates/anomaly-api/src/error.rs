@@ -23,6 +23,9 @@ pub enum ApiError {
     /// The JSON is well-formed but breaks the request rules.
     #[error("{}", summary(.0))]
     Validation(Vec<Violation>),
+    /// Windows of a batch break the request rules; each listed with its index.
+    #[error("invalid request: {} windows with problems", .0.len())]
+    BatchValidation(Vec<WindowViolations>),
     /// An option beside `sequence` is malformed (e.g. an unknown `language`).
     #[error("invalid option: {0}")]
     InvalidOption(String),
@@ -52,6 +55,15 @@ fn summary(violations: &[Violation]) -> String {
     }
 }
 
+/// The broken rules of one window of a batch.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WindowViolations {
+    /// Index of the window in `sequences`.
+    pub window: usize,
+    /// Its broken rules, with flow index and field.
+    pub errors: Vec<Violation>,
+}
+
 /// The JSON body of every error response.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
@@ -62,6 +74,9 @@ pub struct ErrorBody {
     /// Each broken rule, with the flow index and field it concerns (validation errors only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<Violation>,
+    /// Each window of a batch that breaks rules (`POST /predict/batch` only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<WindowViolations>,
 }
 
 impl ApiError {
@@ -74,6 +89,10 @@ impl ApiError {
                 ApiError::Validation(v) => v.clone(),
                 _ => Vec::new(),
             },
+            windows: match self {
+                ApiError::BatchValidation(w) => w.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 
@@ -82,7 +101,9 @@ impl ApiError {
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::Validation(_) | ApiError::InvalidOption(_) => "validation_failed",
+            ApiError::Validation(_) | ApiError::BatchValidation(_) | ApiError::InvalidOption(_) => {
+                "validation_failed"
+            }
             ApiError::NotFound { .. } => "not_found",
             ApiError::Busy => "busy",
             ApiError::BadGateway(_) => "bad_gateway",
@@ -97,7 +118,7 @@ impl ResponseError for ApiError {
             ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Validation(_) | ApiError::InvalidOption(_) => {
+            ApiError::Validation(_) | ApiError::BatchValidation(_) | ApiError::InvalidOption(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,

@@ -33,7 +33,7 @@ pub use state::AppState;
 /// Binds the server described by `config` and returns it (not yet awaited) with the bound
 /// address (useful with port 0).
 pub fn start(config: &Config, state: AppState) -> std::io::Result<(Server, SocketAddr)> {
-    let body_limit = config.body_limit;
+    let (body_limit, batch_body_limit) = (config.body_limit, config.batch_body_limit);
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         let json = web::JsonConfig::default()
@@ -44,6 +44,7 @@ pub fn start(config: &Config, state: AppState) -> std::io::Result<(Server, Socke
             .app_data(json)
             .wrap(middleware::from_fn(request_context::request_context))
             .configure(routes::predict::configure)
+            .configure(|cfg| routes::predict::configure_batch(cfg, batch_body_limit))
             .configure(routes::analyze::configure)
             .configure(routes::health::configure)
             .configure(routes::metrics::configure)

@@ -20,6 +20,8 @@ pub struct AppState {
     pub max_tokens: usize,
     /// Wall-clock bound per explanation.
     pub llm_deadline: Duration,
+    /// Most windows per `POST /predict/batch`.
+    pub batch_limit: usize,
     /// Prometheus metrics.
     pub metrics: Metrics,
 }
@@ -56,6 +58,7 @@ impl AppState {
             explainer,
             max_tokens: config.max_tokens.max(1),
             llm_deadline: Duration::from_secs(config.llm_deadline),
+            batch_limit: config.batch_limit.max(1),
             metrics: Metrics::new()?,
         })
     }

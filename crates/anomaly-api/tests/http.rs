@@ -656,6 +656,7 @@ async fn operations_endpoints_request_ids_and_offline_docs() {
     assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/predict",
+        "/predict/batch",
         "/analyze",
         "/analyze/stream",
         "/health",
@@ -684,4 +685,94 @@ async fn operations_endpoints_request_ids_and_offline_docs() {
     let initializer = server.get_text("/docs/swagger-initializer.js").await;
     assert!(initializer.contains("/openapi.json"), "{initializer}");
     assert!(server.get_text("/docs/swagger-ui-bundle.js").await.len() > 100_000);
+}
+
+#[actix_rt::test]
+async fn predict_batch_scores_windows_in_order_and_names_broken_windows() {
+    let server = TestServer::start(Config {
+        batch_limit: 8,
+        body_limit: 16 * 1024,
+        ..Config::default()
+    });
+    let golden: Value = serde_json::from_str(include_str!(
+        "../../lstm-detector/tests/fixtures/real_rows_golden.json"
+    ))
+    .unwrap();
+    let windows: Vec<Value> = golden["windows"].as_array().unwrap()[..5]
+        .iter()
+        .map(|w| w["sequence"].clone())
+        .collect();
+    let (status, got) = server
+        .post(
+            "/predict/batch",
+            "application/json",
+            json!({ "sequences": windows }).to_string(),
+        )
+        .await;
+    assert_eq!(status, 200, "{got}");
+    let predictions = got["predictions"].as_array().unwrap();
+    assert_eq!(predictions.len(), 5);
+    for (window, batched) in windows.iter().zip(predictions) {
+        let (_, single) = server.predict(&json!({ "sequence": window })).await;
+        assert_eq!(batched, &single, "a batch answers as single windows do");
+    }
+
+    let mut broken = windows.clone();
+    broken[1][3]["dur"] = json!("abc");
+    broken[4][0]["proto"] = json!("quic");
+    let (status, got) = server
+        .post(
+            "/predict/batch",
+            "application/json",
+            json!({ "sequences": broken }).to_string(),
+        )
+        .await;
+    assert_eq!(
+        (status, got["code"].as_str()),
+        (422, Some("validation_failed")),
+        "{got}"
+    );
+    let listed: Vec<(u64, u64, &str)> = got["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let e = &w["errors"][0];
+            (
+                w["window"].as_u64().unwrap(),
+                e["flow"].as_u64().unwrap(),
+                e["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, [(1, 3, "dur"), (4, 0, "proto")]);
+
+    for body in [
+        json!({ "sequences": [] }),
+        json!({ "sequences": vec![windows[0].clone(); 9] }),
+        json!({ "sequence": windows[0] }),
+    ] {
+        let (status, got) = server
+            .post("/predict/batch", "application/json", body.to_string())
+            .await;
+        assert_eq!(
+            (status, got["code"].as_str()),
+            (422, Some("validation_failed")),
+            "{got}"
+        );
+        assert!(
+            got["message"].as_str().unwrap().contains("sequences"),
+            "{got}"
+        );
+    }
+    // The batch route has its own, larger body limit.
+    let eight = json!({ "sequences": vec![windows[0].clone(); 8] }).to_string();
+    assert!(eight.len() > 16 * 1024);
+    let (status, _) = server
+        .post("/predict/batch", "application/json", eight)
+        .await;
+    assert_eq!(status, 200);
+    let padded = json!({ "sequence": windows[0], "pad": "x".repeat(16 * 1024) }).to_string();
+    let (status, _) = server.post("/predict", "application/json", padded).await;
+    assert_eq!(status, 413);
 }

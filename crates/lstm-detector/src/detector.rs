@@ -140,6 +140,23 @@ impl Detector {
         Ok(self.verdict(self.probabilities(window.values())?[0]))
     }
 
+    /// Scores several windows in one batched call, in order.
+    pub fn predict_many(&self, windows: &[Vec<FlowRecord>]) -> Result<Vec<Prediction>> {
+        let per_window = self.sequence_length() * self.preprocessor.columns();
+        let mut batch = Vec::with_capacity(windows.len() * per_window);
+        for window in windows {
+            batch.extend_from_slice(self.preprocessor.window(window)?.values());
+        }
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .probabilities(&batch)?
+            .into_iter()
+            .map(|p| self.verdict(p))
+            .collect())
+    }
+
     /// Which flows and features moved this window's probability: occlusion by the model's
     /// baseline (see [`occlusion_windows`]), scored in one batch of `1 + flows + 34` windows.
     /// `None` when the model has no baseline.

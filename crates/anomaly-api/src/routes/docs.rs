@@ -18,6 +18,7 @@ use crate::routes::{analyze, health, metrics, predict};
     ),
     paths(
         predict::predict,
+        predict::predict_batch,
         analyze::analyze,
         analyze::analyze_stream,
         health::health,

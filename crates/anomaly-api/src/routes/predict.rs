@@ -1,17 +1,43 @@
 //! `POST /predict`: the verdict on one window of flows.
 
 use actix_web::{HttpResponse, post, web};
-use flow_features::{FlowRecord, parse_window_request};
+use flow_features::{FlowRecord, parse_window, parse_window_request};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, WindowViolations};
 use crate::state::AppState;
 
 /// Registers the route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(predict);
+}
+
+/// Registers `POST /predict/batch`, whose bodies may reach `body_limit` bytes.
+pub fn configure_batch(cfg: &mut web::ServiceConfig, body_limit: usize) {
+    let json = web::JsonConfig::default()
+        .limit(body_limit)
+        .error_handler(move |err, _req| crate::error::json_error(err, body_limit).into());
+    cfg.service(
+        web::resource("/predict/batch")
+            .app_data(json)
+            .route(web::post().to(predict_batch)),
+    );
+}
+
+/// Several windows scored in one call.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BatchRequest {
+    /// Windows, each exactly as many flows as the model reads; at most `--batch-limit`.
+    pub sequences: Vec<Vec<FlowRecord>>,
+}
+
+/// Response of `POST /predict/batch`: one prediction per window, in order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResponse {
+    /// The verdicts, in the order of `sequences`.
+    pub predictions: Vec<PredictResponse>,
 }
 
 /// A window of consecutive flows, oldest first; the verdict is about the last one.
@@ -81,4 +107,63 @@ pub(crate) async fn predict(
     let flows = parse_window_request(&body, detector.sequence_length())?;
     let verdict = detector.predict(&flows)?;
     Ok(HttpResponse::Ok().json(PredictResponse::new(&verdict, &detector.manifest().id)))
+}
+
+/// Scores a list of windows in one batched detector call.
+#[utoipa::path(
+    post,
+    path = "/predict/batch",
+    tag = "detection",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "One verdict per window, in order", body = BatchResponse),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body exceeds `--batch-body-limit`", body = ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = ErrorBody),
+        (status = 422, description = "No windows, too many, or windows breaking rules (listed by index)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn predict_batch(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let detector = &state.detector;
+    let Some(sequences) = body.get("sequences").and_then(Value::as_array) else {
+        return Err(ApiError::InvalidOption(
+            "`sequences` must be an array of windows".into(),
+        ));
+    };
+    if sequences.is_empty() || sequences.len() > state.batch_limit {
+        return Err(ApiError::InvalidOption(format!(
+            "`sequences` must hold 1 to {} windows, got {}",
+            state.batch_limit,
+            sequences.len()
+        )));
+    }
+    let mut windows = Vec::with_capacity(sequences.len());
+    let mut problems = Vec::new();
+    for (window, sequence) in sequences.iter().enumerate() {
+        // Types first, then the model's vocabularies and ranges, as for a single window.
+        let checked = parse_window(sequence, detector.sequence_length()).and_then(|flows| {
+            detector.preprocessor().window(&flows)?;
+            Ok(flows)
+        });
+        match checked {
+            Ok(flows) => windows.push(flows),
+            Err(flow_features::Error::Invalid(errors)) => {
+                problems.push(WindowViolations { window, errors })
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::BatchValidation(problems));
+    }
+    let model = &detector.manifest().id;
+    let predictions = detector
+        .predict_many(&windows)?
+        .iter()
+        .map(|verdict| PredictResponse::new(verdict, model))
+        .collect();
+    Ok(HttpResponse::Ok().json(BatchResponse { predictions }))
 }
