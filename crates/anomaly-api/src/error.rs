@@ -155,6 +155,12 @@ impl From<lstm_detector::Error> for ApiError {
     fn from(e: lstm_detector::Error) -> Self {
         match e {
             lstm_detector::Error::Features(e) => e.into(),
+            lstm_detector::Error::InvalidWindows(invalid) => ApiError::BatchValidation(
+                invalid
+                    .into_iter()
+                    .map(|(window, errors)| WindowViolations { window, errors })
+                    .collect(),
+            ),
             // Model files and batch shapes are the service's own doing.
             other => ApiError::Internal(other.to_string()),
         }

@@ -107,11 +107,9 @@ impl Metrics {
 
     /// Counts one finished explanation.
     pub fn record_generation(&self, explanation: &Explanation) {
-        let reason = serde_json::to_value(explanation.finish_reason)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        self.generations.with_label_values(&[reason.as_str()]).inc();
+        self.generations
+            .with_label_values(&[explanation.finish_reason.as_str()])
+            .inc();
         self.generated_tokens
             .inc_by(explanation.generated_tokens as u64);
         self.prompt_tokens.inc_by(explanation.prompt_tokens as u64);

@@ -37,9 +37,8 @@ pub async fn request_context(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().to_string();
-    let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.metrics.clone());
+    // One Arc clone; the metrics are reached through it after the response.
+    let state = req.app_data::<web::Data<AppState>>().cloned();
     let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
 
     let result = next.call(req).instrument(span.clone()).await;
@@ -55,8 +54,10 @@ pub async fn request_context(
             "answered"
         )
     });
-    if let Some(metrics) = metrics {
-        metrics.record_request(&route, &method, status.as_u16(), seconds);
+    if let Some(state) = state {
+        state
+            .metrics
+            .record_request(&route, &method, status.as_u16(), seconds);
     }
     let mut res = result?;
     if let Ok(value) = HeaderValue::from_str(&id) {

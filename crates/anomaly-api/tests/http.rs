@@ -747,6 +747,20 @@ async fn predict_batch_scores_windows_in_order_and_names_broken_windows() {
         .collect();
     assert_eq!(listed, [(1, 3, "dur"), (4, 0, "proto")]);
 
+    // Only a vocabulary problem: found while scoring, still named by window.
+    let mut unknown = windows.clone();
+    unknown[2][9]["state"] = json!("NOPE");
+    let (status, got) = server
+        .post(
+            "/predict/batch",
+            "application/json",
+            json!({ "sequences": unknown }).to_string(),
+        )
+        .await;
+    assert_eq!(status, 422, "{got}");
+    assert_eq!(got["windows"][0]["window"], 2, "{got}");
+    assert_eq!(got["windows"][0]["errors"][0]["field"], "state", "{got}");
+
     for body in [
         json!({ "sequences": [] }),
         json!({ "sequences": vec![windows[0].clone(); 9] }),

@@ -21,6 +21,15 @@ pub enum FinishReason {
 }
 
 impl FinishReason {
+    /// The name used in JSON and metrics: `stop`, `max_tokens` or `deadline`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FinishReason::Stop => "stop",
+            FinishReason::MaxTokens => "max_tokens",
+            FinishReason::Deadline => "deadline",
+        }
+    }
+
     /// `true` when the text was cut by a budget rather than ended by the model.
     pub fn is_cut(self) -> bool {
         self != FinishReason::Stop
@@ -257,6 +266,17 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finish_reason_names_match_their_json() {
+        for reason in [
+            FinishReason::Stop,
+            FinishReason::MaxTokens,
+            FinishReason::Deadline,
+        ] {
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.as_str());
+        }
+    }
 
     fn run(stop: &[&str], pieces: &[&str]) -> (Vec<String>, String, bool) {
         let (emitter, mut generation) = Generation::channel();

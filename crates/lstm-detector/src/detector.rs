@@ -140,21 +140,37 @@ impl Detector {
         Ok(self.verdict(self.probabilities(window.values())?[0]))
     }
 
-    /// Scores several windows in one batched call, in order.
+    /// Scores several windows in one batched call, in order. Windows breaking the rules are
+    /// all reported, by index, in [`Error::InvalidWindows`].
     pub fn predict_many(&self, windows: &[Vec<FlowRecord>]) -> Result<Vec<Prediction>> {
-        let per_window = self.sequence_length() * self.preprocessor.columns();
-        let mut batch = Vec::with_capacity(windows.len() * per_window);
-        for window in windows {
-            batch.extend_from_slice(self.preprocessor.window(window)?.values());
-        }
-        if batch.is_empty() {
+        if windows.is_empty() {
             return Ok(Vec::new());
         }
+        let batch = self.encode_batch(windows)?;
         Ok(self
             .probabilities(&batch)?
             .into_iter()
             .map(|p| self.verdict(p))
             .collect())
+    }
+
+    /// Encodes windows into one row-major batch, collecting every invalid window.
+    fn encode_batch(&self, windows: &[Vec<FlowRecord>]) -> Result<Vec<f32>> {
+        let per_window = self.sequence_length() * self.preprocessor.columns();
+        let mut batch = Vec::with_capacity(windows.len() * per_window);
+        let mut invalid = Vec::new();
+        for (index, window) in windows.iter().enumerate() {
+            match self.preprocessor.window(window) {
+                Ok(encoded) => batch.extend_from_slice(encoded.values()),
+                Err(flow_features::Error::Invalid(violations)) => invalid.push((index, violations)),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        if invalid.is_empty() {
+            Ok(batch)
+        } else {
+            Err(Error::InvalidWindows(invalid))
+        }
     }
 
     /// Which flows and features moved this window's probability: occlusion by the model's
@@ -176,12 +192,13 @@ impl Detector {
         let Some(baseline) = &self.baseline else {
             return Ok(None);
         };
-        let windows = occlusion_windows(flows, &baseline.flow);
-        let per_window = self.sequence_length() * self.preprocessor.columns();
-        let mut batch = Vec::with_capacity(windows.len() * per_window);
-        for window in &windows {
-            batch.extend_from_slice(self.preprocessor.window(window)?.values());
-        }
+        let batch = match self.encode_batch(&occlusion_windows(flows, &baseline.flow)) {
+            // Occlusion window 0 is the window itself: report its problems as `predict` does.
+            Err(Error::InvalidWindows(mut invalid)) if invalid[0].0 == 0 => {
+                return Err(flow_features::Error::Invalid(invalid.swap_remove(0).1).into());
+            }
+            batch => batch?,
+        };
         let probabilities = self.probabilities(&batch)?;
         Ok(Some(Attribution::from_probabilities(
             flows,

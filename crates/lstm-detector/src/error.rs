@@ -7,6 +7,9 @@ pub enum Error {
     /// Flows or windows failed validation or encoding (see [`flow_features::Error`]).
     #[error(transparent)]
     Features(#[from] flow_features::Error),
+    /// Windows of a batch failed validation; each listed by its index in the batch.
+    #[error("{} windows of the batch are invalid", .0.len())]
+    InvalidWindows(Vec<(usize, Vec<flow_features::Violation>)>),
     /// A model directory or its manifest is malformed or inconsistent.
     #[error("invalid model: {0}")]
     InvalidModel(String),

@@ -119,8 +119,9 @@ struct Analysis {
 fn start_analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> {
     let detector = &state.detector;
     let flows = parse_window_request(body, detector.sequence_length())?;
-    let options: AnalyzeOptions = serde_json::from_value(strip_sequence(body))
-        .map_err(|e| ApiError::InvalidOption(e.to_string()))?;
+    // Unknown keys, `sequence` among them, are ignored: no copy of the body is needed.
+    let options =
+        AnalyzeOptions::deserialize(body).map_err(|e| ApiError::InvalidOption(e.to_string()))?;
     let verdict = detector.predict(&flows)?;
     let attribution = detector.attribute(&flows)?;
     let statistics = WindowStatistics::from_flows(&flows);
@@ -285,12 +286,4 @@ fn sse_event(name: &str, data: &impl Serialize) -> Bytes {
     let data = serde_json::to_string(data)
         .unwrap_or_else(|e| json!({ "code": "internal", "message": e.to_string() }).to_string());
     Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
-}
-
-fn strip_sequence(body: &Value) -> Value {
-    let mut options = body.clone();
-    if let Some(map) = options.as_object_mut() {
-        map.remove("sequence");
-    }
-    options
 }

@@ -143,13 +143,8 @@ pub(crate) async fn predict_batch(
     let mut windows = Vec::with_capacity(sequences.len());
     let mut problems = Vec::new();
     for (window, sequence) in sequences.iter().enumerate() {
-        // Types first, then the model's vocabularies and ranges, as for a single window.
-        let checked = parse_window(sequence, detector.sequence_length()).and_then(|flows| {
-            detector.preprocessor().window(&flows)?;
-            Ok(flows)
-        });
-        match checked {
-            Ok(flows) => windows.push(flows),
+        match parse_window(sequence, detector.sequence_length()) {
+            Ok(flows) => windows.push((window, flows)),
             Err(flow_features::Error::Invalid(errors)) => {
                 problems.push(WindowViolations { window, errors })
             }
@@ -157,8 +152,22 @@ pub(crate) async fn predict_batch(
         }
     }
     if !problems.is_empty() {
+        // Report every broken window at once: the well-typed ones are checked against the
+        // model's vocabularies and ranges too (scoring does that on the success path).
+        for (window, flows) in &windows {
+            if let Err(flow_features::Error::Invalid(errors)) =
+                detector.preprocessor().window(flows)
+            {
+                problems.push(WindowViolations {
+                    window: *window,
+                    errors,
+                });
+            }
+        }
+        problems.sort_by_key(|p| p.window);
         return Err(ApiError::BatchValidation(problems));
     }
+    let windows: Vec<_> = windows.into_iter().map(|(_, flows)| flows).collect();
     let model = &detector.manifest().id;
     let predictions = detector
         .predict_many(&windows)?
