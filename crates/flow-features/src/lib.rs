@@ -7,7 +7,11 @@
 //!   index and field ([`Violation`]);
 //! - [`Preprocessor`] – category codes from training vocabularies and Min-Max scaling, as a
 //!   model's `preprocessing.json` describes them, producing a [`FeatureMatrix`];
+//! - [`PreprocessingDescription::fit`] – the trained models' preprocessing (log-standardized
+//!   numbers, category codes, quantile bins), fitted on training rows;
 //! - [`FeatureMatrix::sliding_windows`] – windows of consecutive flows;
+//! - [`Split`] / [`window_labels`] – the evaluation protocol: stratified random split, windows
+//!   labelled by their last flow;
 //! - [`WindowStatistics`] – what a window looks like, for reports and explanations;
 //! - [`occlusion_windows`] / [`Attribution`] – which flows and features moved a detector's
 //!   score, by occlusion with a normal-traffic [`Baseline`];
@@ -30,20 +34,24 @@
 mod attribution;
 mod dataset;
 mod error;
+mod fitting;
 mod matrix;
 mod preprocessing;
 mod schema;
+mod split;
 mod statistics;
 mod validate;
 
 pub use attribution::{Attribution, Baseline, FeatureInfluence, FlowInfluence, occlusion_windows};
 pub use dataset::{CsvFlowReader, FlowFileReader, LabeledFlow, ParquetFlowReader, read_flows};
 pub use error::{Error, Result, Rule, Violation};
+pub use fitting::FitOptions;
 pub use matrix::FeatureMatrix;
 pub use preprocessing::{
     CategoryCoding, ColumnSpec, Encoding, MAX_SCALED, PreprocessingDescription, Preprocessor,
     Scaling,
 };
 pub use schema::{FEATURES, Feature, FeatureKind, FeatureValue, FlowRecord, feature_index};
+pub use split::{Split, window_labels};
 pub use statistics::{Standout, WindowStatistics};
 pub use validate::{parse_flow, parse_window, parse_window_request};

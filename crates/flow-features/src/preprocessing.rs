@@ -52,6 +52,17 @@ pub enum Encoding {
         /// Raw values renamed before lookup (the original mapped service `-` to `None`).
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         aliases: BTreeMap<String, String>,
+        /// Code of every value outside the vocabulary. When absent, such values are rejected
+        /// (the original's models); trained models set it so that a protocol never seen in
+        /// training is still scored, through a code learned from rare training values.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unknown_code: Option<usize>,
+    },
+    /// The index of the bin the number falls in: the count of `edges` at or below it
+    /// (`0..=edges.len()`), e.g. quantile bins fitted on training rows.
+    Bins {
+        /// Increasing bin edges.
+        edges: Vec<f64>,
     },
 }
 
@@ -68,6 +79,14 @@ pub enum Scaling {
         data_min: f64,
         /// Largest value seen when fitting.
         data_max: f64,
+    },
+    /// `(ln(1 + x) - mean) / std`: tames heavy-tailed counters (bytes, packets, rates) before
+    /// standardizing; `mean` and `std` are those of `ln(1 + x)` over the training rows.
+    LogStandard {
+        /// Mean of `ln(1 + x)` when fitting.
+        mean: f64,
+        /// Standard deviation of `ln(1 + x)` when fitting (1 when it was 0).
+        std: f64,
     },
 }
 
@@ -105,9 +124,22 @@ pub struct Preprocessor {
 #[derive(Debug, Clone)]
 struct ColumnPlan {
     feature: usize,
-    codes: Option<HashMap<String, usize>>,
+    lookup: Lookup,
+    /// `ln(1 + x)` before the affine map.
+    log: bool,
     scale: f64,
     offset: f64,
+}
+
+/// How a column's raw value becomes the number that is then scaled.
+#[derive(Debug, Clone)]
+enum Lookup {
+    Number,
+    Codes {
+        codes: HashMap<String, usize>,
+        unknown: Option<usize>,
+    },
+    Bins(Vec<f64>),
 }
 
 impl Preprocessor {
@@ -125,12 +157,22 @@ impl Preprocessor {
             let Some(feature) = feature_index(&spec.name) else {
                 return bad(format!("unknown feature {:?}", spec.name));
             };
-            let codes = match (&spec.encoding, FEATURES[feature].kind) {
-                (Encoding::Numeric, FeatureKind::Numeric) => None,
+            let lookup = match (&spec.encoding, FEATURES[feature].kind) {
+                (Encoding::Numeric, FeatureKind::Numeric) => Lookup::Number,
+                (Encoding::Bins { edges }, FeatureKind::Numeric) => {
+                    if !edges.iter().all(|e| e.is_finite()) || !edges.is_sorted_by(|a, b| a < b) {
+                        return bad(format!(
+                            "{}: bin edges must be finite and increasing",
+                            spec.name
+                        ));
+                    }
+                    Lookup::Bins(edges.clone())
+                }
                 (
                     Encoding::Categorical {
                         vocabulary,
                         aliases,
+                        unknown_code,
                     },
                     FeatureKind::Categorical,
                 ) => {
@@ -157,7 +199,10 @@ impl Preprocessor {
                     for (from, to) in aliases {
                         codes.insert(from.clone(), codes[to]);
                     }
-                    Some(codes)
+                    Lookup::Codes {
+                        codes,
+                        unknown: *unknown_code,
+                    }
                 }
                 (_, kind) => {
                     return bad(format!(
@@ -166,8 +211,8 @@ impl Preprocessor {
                     ));
                 }
             };
-            let (scale, offset) = match spec.scaling {
-                Scaling::Identity => (1.0, 0.0),
+            let (log, scale, offset) = match spec.scaling {
+                Scaling::Identity => (false, 1.0, 0.0),
                 Scaling::MinMax { data_min, data_max } => {
                     if !(data_min.is_finite() && data_max.is_finite() && data_max >= data_min) {
                         return bad(format!(
@@ -177,12 +222,22 @@ impl Preprocessor {
                     }
                     let range = data_max - data_min;
                     let scale = if range == 0.0 { 1.0 } else { 1.0 / range };
-                    (scale, -data_min * scale)
+                    (false, scale, -data_min * scale)
+                }
+                Scaling::LogStandard { mean, std } => {
+                    if !(mean.is_finite() && std.is_finite() && std > 0.0) {
+                        return bad(format!(
+                            "{}: log_standard needs a finite mean and a positive std",
+                            spec.name
+                        ));
+                    }
+                    (true, 1.0 / std, -mean / std)
                 }
             };
             columns.push(ColumnPlan {
                 feature,
-                codes,
+                lookup,
+                log,
                 scale,
                 offset,
             });
@@ -267,21 +322,31 @@ impl Preprocessor {
         for (i, flow) in flows.iter().enumerate() {
             let raw = flow.values();
             for (c, plan) in self.columns.iter().enumerate() {
-                let encoded = match raw[plan.feature] {
-                    FeatureValue::Number(x) => x,
-                    FeatureValue::Category(value) => match &per_request {
+                let encoded = match (raw[plan.feature], &plan.lookup) {
+                    (FeatureValue::Number(x), Lookup::Bins(edges)) => {
+                        edges.partition_point(|&e| e <= x) as f64
+                    }
+                    (FeatureValue::Number(x), _) => x,
+                    (FeatureValue::Category(value), lookup) => match &per_request {
                         Some(codes) => codes[c][value] as f64,
-                        None => match self.training_code(c, value) {
-                            Some(code) => code as f64,
-                            None => {
-                                problems.push(self.unknown_category(c, i, value));
-                                0.0
+                        None => match lookup {
+                            Lookup::Codes { codes, unknown } => {
+                                match codes.get(value).or(unknown.as_ref()) {
+                                    Some(&code) => code as f64,
+                                    None => {
+                                        problems.push(self.unknown_category(c, i, value));
+                                        0.0
+                                    }
+                                }
                             }
+                            // `new` pairs categorical features with category codes only.
+                            Lookup::Number | Lookup::Bins(_) => 0.0,
                         },
                     },
                 };
+                let encoded_or_log = if plan.log { encoded.ln_1p() } else { encoded };
                 // f64 arithmetic as scikit-learn, then f32 as the model reads it.
-                let scaled = encoded * plan.scale + plan.offset;
+                let scaled = encoded_or_log * plan.scale + plan.offset;
                 if scaled.abs() > MAX_SCALED {
                     let name = &self.description.columns[c].name;
                     problems.push(Violation::at(i, name, Rule::Range { value: encoded }));
@@ -296,8 +361,26 @@ impl Preprocessor {
         }
     }
 
+    #[cfg(test)]
     fn training_code(&self, column: usize, value: &str) -> Option<usize> {
-        self.columns[column].codes.as_ref()?.get(value).copied()
+        match &self.columns[column].lookup {
+            Lookup::Codes { codes, .. } => codes.get(value).copied(),
+            Lookup::Number | Lookup::Bins(_) => None,
+        }
+    }
+
+    /// How many distinct codes column `column` can take when it is a code (a category or a
+    /// bin index), `None` when it is a number. A network embedding the column needs a table
+    /// of at least this size.
+    pub fn cardinality(&self, column: usize) -> Option<usize> {
+        match &self.columns[column].lookup {
+            Lookup::Number => None,
+            Lookup::Bins(edges) => Some(edges.len() + 1),
+            Lookup::Codes { codes, unknown } => {
+                let largest = codes.values().chain(unknown).max().copied().unwrap_or(0);
+                Some(largest + 1)
+            }
+        }
     }
 
     fn unknown_category(&self, column: usize, flow: usize, value: &str) -> Violation {
@@ -305,12 +388,13 @@ impl Preprocessor {
             Encoding::Categorical {
                 vocabulary,
                 aliases,
+                ..
             } => {
                 let mut accepted = vocabulary.clone();
                 accepted.extend(aliases.keys().cloned());
                 accepted
             }
-            Encoding::Numeric => Vec::new(),
+            Encoding::Numeric | Encoding::Bins { .. } => Vec::new(),
         };
         let rule = Rule::KnownCategory {
             value: value.to_owned(),
@@ -441,6 +525,7 @@ mod tests {
         d.columns[0].encoding = Encoding::Categorical {
             vocabulary: vec!["a".into()],
             aliases: Default::default(),
+            unknown_code: None,
         };
         assert!(Preprocessor::new(d).is_err());
         assert!(Preprocessor::from_json("{\"sequence_length\": 10}").is_err());
