@@ -65,7 +65,7 @@ impl Detector {
     pub fn load(files: &ModelFiles, backend: Backend) -> Result<Self> {
         let manifest = files.parse_manifest()?;
         let preprocessor = Preprocessor::from_json(&files.preprocessing)?;
-        check_fit(&manifest, preprocessor.columns())?;
+        check_fit(&manifest, &preprocessor)?;
         let device = backend.device();
         let mut model = manifest.architecture.init(&device);
         load_weights(&mut model, &mut files.weights_store())?;
@@ -89,7 +89,7 @@ impl Detector {
         manifest: ModelManifest,
         device: Device,
     ) -> Result<Self> {
-        check_fit(&manifest, preprocessor.columns())?;
+        check_fit(&manifest, &preprocessor)?;
         Ok(Self {
             model,
             preprocessor,

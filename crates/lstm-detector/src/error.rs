@@ -34,6 +34,9 @@ pub enum Error {
         /// Features per flow.
         columns: usize,
     },
+    /// Training could not run with the given data or settings.
+    #[error("training: {0}")]
+    Training(String),
     /// The tensor backend failed.
     #[error("backend: {0}")]
     Backend(String),

@@ -5,7 +5,9 @@
 //!   Sync`, scoring single windows or batches;
 //! - [`ModelFiles`], [`ModelManifest`], [`write_model_dir`] – the model directory format
 //!   (`model.json`, `preprocessing.json`, `weights.bpk`, optional `baseline.json`);
-//! - [`load_burn_onnx_weights`] – weights from Burn's ONNX import, e.g. the original Keras model.
+//! - [`load_burn_onnx_weights`] – weights from Burn's ONNX import, e.g. the original Keras model;
+//! - [`train`] (feature `train`) – training with Burn's autodiff on the CPU;
+//! - [`Evaluation`] / [`roc_curve`] – accuracy, per-class precision/recall/F1, ROC AUC.
 //!
 //! ```
 //! use lstm_detector::Detector;
@@ -21,16 +23,24 @@
 mod backend;
 mod detector;
 mod error;
+mod evaluation;
 mod model;
 mod model_dir;
 mod onnx_import;
+#[cfg(feature = "train")]
+mod training;
 
 pub use backend::Backend;
 pub use detector::{Detector, Prediction};
 pub use error::{Error, Result};
-pub use model::{LstmDetector, LstmDetectorConfig};
+pub use evaluation::{ClassMetrics, Evaluation, RocPoint, roc_curve};
+pub use model::{EmbeddingLayout, LstmDetector, LstmDetectorConfig};
 pub use model_dir::{
     BASELINE_FILE, MANIFEST_FILE, ModelFiles, ModelManifest, PREPROCESSING_FILE, WEIGHTS_FILE,
     write_baseline, write_model_dir,
 };
 pub use onnx_import::load_burn_onnx_weights;
+#[cfg(feature = "train")]
+pub use training::{
+    EpochReport, LabeledRows, TrainedModel, TrainingConfig, TrainingObserver, architecture, train,
+};

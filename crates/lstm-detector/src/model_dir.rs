@@ -6,7 +6,7 @@ use std::path::Path;
 
 use burn::tensor::Bytes;
 use burn_store::{BurnpackStore, ModuleSnapshot};
-use flow_features::{Baseline, PreprocessingDescription};
+use flow_features::{Baseline, PreprocessingDescription, Preprocessor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -51,6 +51,25 @@ impl ModelManifest {
         }
         if !(0.0..1.0).contains(&arch.dropout) {
             return bad("dropout must lie in [0, 1)");
+        }
+        if arch.head_size == Some(0) {
+            return bad("head_size must be positive");
+        }
+        if let Some(embedding) = &arch.embedding {
+            let mut columns = embedding.columns.clone();
+            columns.sort_unstable();
+            columns.dedup();
+            if embedding.dim == 0
+                || columns.len() != embedding.columns.len()
+                || embedding.columns.len() != embedding.cardinalities.len()
+                || embedding.cardinalities.contains(&0)
+                || columns.last().is_some_and(|&c| c >= arch.input_size)
+            {
+                return bad(
+                    "embedding needs distinct columns below input_size, one positive \
+                     cardinality per column and a positive dim",
+                );
+            }
         }
         Ok(())
     }
@@ -187,13 +206,34 @@ pub fn write_baseline(dir: impl AsRef<Path>, baseline: &Baseline) -> Result<()> 
     })
 }
 
-/// Checks that the preprocessing feeds the architecture the right number of columns.
-pub(crate) fn check_fit(manifest: &ModelManifest, columns: usize) -> Result<()> {
-    if manifest.architecture.input_size != columns {
+/// Checks that the preprocessing feeds the architecture: the right number of columns, and
+/// codes that fit the embedding of every embedded column.
+pub(crate) fn check_fit(manifest: &ModelManifest, preprocessor: &Preprocessor) -> Result<()> {
+    let architecture = &manifest.architecture;
+    let columns = preprocessor.columns();
+    if architecture.input_size != columns {
         return Err(Error::InvalidModel(format!(
             "preprocessing yields {columns} columns but the network reads {}",
-            manifest.architecture.input_size
+            architecture.input_size
         )));
+    }
+    let Some(embedding) = &architecture.embedding else {
+        return Ok(());
+    };
+    for (&column, &size) in embedding.columns.iter().zip(&embedding.cardinalities) {
+        match preprocessor.cardinality(column) {
+            Some(codes) if codes <= size => {}
+            Some(codes) => {
+                return Err(Error::InvalidModel(format!(
+                    "column {column} yields {codes} codes but its embedding holds {size}"
+                )));
+            }
+            None => {
+                return Err(Error::InvalidModel(format!(
+                    "column {column} is embedded but the preprocessing makes it a number"
+                )));
+            }
+        }
     }
     Ok(())
 }
