@@ -1,6 +1,8 @@
 //! `anomaly`: offline jobs around the detector and the explainer.
 
+mod card;
 mod commands;
+mod protocol;
 
 use clap::{Parser, Subcommand};
 
@@ -20,6 +22,8 @@ enum Command {
     Grounding(commands::grounding::Args),
     /// Score every window of a flow file, in file order, into CSV, JSON lines or Parquet.
     Score(commands::score::Args),
+    /// Train a detector on a labelled flow file under the evaluation protocol.
+    Train(commands::train::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -33,5 +37,6 @@ fn main() -> anyhow::Result<()> {
         Command::Baseline(args) => commands::baseline::run(&args),
         Command::Grounding(args) => commands::grounding::run(&args),
         Command::Score(args) => commands::score::run(&args),
+        Command::Train(args) => commands::train::run(&args),
     }
 }

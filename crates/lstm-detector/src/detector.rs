@@ -12,7 +12,9 @@ use serde::Serialize;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::model::LstmDetector;
-use crate::model_dir::{ModelFiles, ModelManifest, check_fit, load_weights};
+use crate::model_dir::{
+    ModelFiles, ModelManifest, check_fit, load_weights, write_baseline, write_model_dir,
+};
 
 /// The verdict on one window.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -97,6 +99,17 @@ impl Detector {
             baseline: None,
             device,
         })
+    }
+
+    /// Writes the model directory (`model.json`, `preprocessing.json`, `weights.bpk`, and
+    /// `baseline.json` when the detector has a baseline).
+    pub fn write_dir(&self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        write_model_dir(dir, &self.manifest, self.preprocessor.description(), &self.model)?;
+        match &self.baseline {
+            Some(baseline) => write_baseline(dir, baseline),
+            None => Ok(()),
+        }
     }
 
     /// Sets the normal-traffic baseline used by [`attribute`](Self::attribute).

@@ -3,3 +3,4 @@
 pub mod baseline;
 pub mod grounding;
 pub mod score;
+pub mod train;

@@ -1,0 +1,285 @@
+//! `anomaly train`: fit the preprocessing and train an LSTM on a labelled flow file under the
+//! evaluation protocol, then write a complete model directory with its card.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use flow_features::{Baseline, FitOptions, PreprocessingDescription, Preprocessor};
+use indicatif::{ProgressBar, ProgressStyle};
+use lstm_detector::{
+    Detector, EpochReport, Evaluation, LabeledRows, ModelManifest, TrainingConfig,
+    TrainingObserver,
+};
+
+use crate::card::{ModelCard, PROTOCOL_NOTE, PreprocessingFit, Protocol, WindowCounts};
+use crate::protocol::{DataFile, LabeledFile, Part, SplitArgs};
+
+/// Arguments of `anomaly train`. Hyper-parameters left out keep the `--config` file's value,
+/// else the shipped model's.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Parquet or CSV flow file with a `label` column.
+    #[arg(long)]
+    data: PathBuf,
+    /// Model directory to write (created if needed; its files are overwritten).
+    #[arg(long)]
+    out: PathBuf,
+    /// Model id reported with each prediction (default: the output directory's name).
+    #[arg(long)]
+    id: Option<String>,
+    /// Training configuration as JSON (the `training` object of a `card.json` works).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    split: SplitArgs,
+    /// Tail share of the training part held out for early stopping.
+    #[arg(long, default_value_t = 0.1)]
+    validation_fraction: f64,
+    /// Quantile bins per numeric feature (0: none).
+    #[arg(long, default_value_t = 32)]
+    bins: usize,
+    /// Category values seen fewer times share the unknown code.
+    #[arg(long, default_value_t = 3)]
+    min_category_count: usize,
+    /// Hidden sizes of the stacked LSTM layers, e.g. `64` or `64,32`.
+    #[arg(long, value_delimiter = ',')]
+    hidden_sizes: Option<Vec<usize>>,
+    /// Width of the ReLU head (0: none).
+    #[arg(long)]
+    head_size: Option<usize>,
+    /// Embedding width of the code columns.
+    #[arg(long)]
+    embedding_dim: Option<usize>,
+    #[arg(long)]
+    dropout: Option<f64>,
+    #[arg(long)]
+    epochs: Option<usize>,
+    #[arg(long)]
+    batch_size: Option<usize>,
+    #[arg(long)]
+    learning_rate: Option<f64>,
+    #[arg(long)]
+    weight_decay: Option<f64>,
+    /// Seed of the weights, dropout and batch order.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Epochs without a better validation loss before stopping.
+    #[arg(long)]
+    patience: Option<usize>,
+}
+
+impl Args {
+    fn training_config(&self) -> anyhow::Result<TrainingConfig> {
+        let mut config = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?
+            }
+            None => TrainingConfig::new(),
+        };
+        macro_rules! set {
+            ($($field:ident),*) => {
+                $(if let Some(value) = &self.$field { config.$field = value.clone(); })*
+            };
+        }
+        set!(
+            hidden_sizes,
+            head_size,
+            embedding_dim,
+            dropout,
+            epochs,
+            batch_size,
+            learning_rate,
+            weight_decay,
+            seed,
+            patience
+        );
+        Ok(config)
+    }
+}
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let config = args.training_config()?;
+    let file = LabeledFile::read(&args.data)?;
+    let data = DataFile::describe(&file)?;
+    let (train_part, test_part) = file.split(&args.split);
+    let options = FitOptions {
+        bins: args.bins,
+        min_category_count: args.min_category_count,
+        ..FitOptions::default()
+    };
+    // Everything is fitted on the training part only.
+    let preprocessor = Preprocessor::new(PreprocessingDescription::fit(&train_part.flows, &options)?)?;
+    let normal: Vec<_> = train_part
+        .flows
+        .iter()
+        .zip(&train_part.labels)
+        .filter(|&(_, &label)| label == 0)
+        .map(|(flow, _)| flow.clone())
+        .collect();
+    let baseline = Baseline::median_of(
+        &normal,
+        format!(
+            "per-feature median (numeric) and most frequent value (categorical) of the {} \
+             normal flows of the training part of {}",
+            normal.len(),
+            data.name
+        ),
+    )?;
+    let (fit_part, validation_part) = train_part.split_off_tail(args.validation_fraction);
+    let encode = |part: &Part| -> anyhow::Result<LabeledRows> {
+        Ok(LabeledRows {
+            rows: preprocessor.encode(&part.flows)?,
+            labels: part.labels.clone(),
+            sequence_length: preprocessor.sequence_length(),
+        })
+    };
+    let (train_rows, validation_rows, test_rows) = (
+        encode(&fit_part)?,
+        encode(&validation_part)?,
+        encode(&test_part)?,
+    );
+    if test_rows.windows() == 0 {
+        bail!("the test part has fewer rows than one window");
+    }
+    let cardinalities: Vec<_> = (0..preprocessor.columns())
+        .map(|c| preprocessor.cardinality(c))
+        .collect();
+    let architecture = lstm_detector::architecture(&config, &cardinalities);
+    eprintln!(
+        "{}: {} rows; windows: {} train, {} validation, {} test",
+        data.name,
+        data.rows,
+        train_rows.windows(),
+        validation_rows.windows(),
+        test_rows.windows()
+    );
+
+    let started = Instant::now();
+    let mut progress = Progress::new(config.epochs)?;
+    let trained = lstm_detector::train(
+        &config,
+        architecture,
+        &train_rows,
+        &validation_rows,
+        &mut progress,
+    )?;
+    let training_seconds = started.elapsed().as_secs_f64();
+    progress.bar.finish_and_clear();
+
+    let id = match &args.id {
+        Some(id) => id.clone(),
+        None => args
+            .out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .context("--out has no directory name; pass --id")?,
+    };
+    let manifest = ModelManifest {
+        id: id.clone(),
+        description: format!(
+            "LSTM trained in Rust on {} (anomaly train; see README.md)",
+            data.name
+        ),
+        architecture: trained.architecture.clone(),
+        threshold: 0.5,
+    };
+    let detector = Detector::from_parts(
+        trained.model,
+        preprocessor,
+        manifest.clone(),
+        lstm_detector::Backend::default().device(),
+    )?
+    .with_baseline(baseline)?;
+    let probabilities: Vec<f32> = detector
+        .predict_sliding(&test_rows.rows, 1024)?
+        .iter()
+        .map(|p| p.probability)
+        .collect();
+    let test = Evaluation::new(&probabilities, test_rows.window_labels(), manifest.threshold);
+
+    detector.write_dir(&args.out)?;
+    let card = ModelCard {
+        id,
+        data,
+        protocol: Protocol {
+            split: args.split.clone(),
+            validation_fraction: args.validation_fraction,
+            sequence_length: detector.sequence_length(),
+            description: PROTOCOL_NOTE.into(),
+        },
+        preprocessing: PreprocessingFit {
+            bins: args.bins,
+            min_category_count: args.min_category_count,
+        },
+        training: config,
+        history: trained.history,
+        best_epoch: trained.best_epoch,
+        training_seconds,
+        windows: WindowCounts {
+            train: train_rows.windows(),
+            validation: validation_rows.windows(),
+            test: test_rows.windows(),
+        },
+        test,
+    };
+    card.write(&args.out)?;
+    // Reloading proves the directory is complete and consistent.
+    Detector::from_dir(&args.out)
+        .with_context(|| format!("reloading {}", args.out.display()))?;
+    println!(
+        "{}: trained in {:.0} s (best epoch {} of {}); test windows: accuracy {:.4}, macro F1 \
+         {:.4}, ROC AUC {:.4}",
+        args.out.display(),
+        card.training_seconds,
+        card.best_epoch,
+        card.history.len(),
+        card.test.accuracy,
+        card.test.macro_f1,
+        card.test.roc_auc
+    );
+    Ok(())
+}
+
+/// A progress bar over the batches of each epoch, and one line per finished epoch.
+struct Progress {
+    bar: ProgressBar,
+    epochs: usize,
+}
+
+impl Progress {
+    fn new(epochs: usize) -> anyhow::Result<Self> {
+        let bar = ProgressBar::new(0).with_style(ProgressStyle::with_template(
+            "epoch {prefix} [{bar:30}] {pos}/{len} batches, loss {msg}, {elapsed}",
+        )?);
+        Ok(Self { bar, epochs })
+    }
+}
+
+impl TrainingObserver for Progress {
+    fn batch(&mut self, epoch: usize, done: usize, total: usize, loss: f64) {
+        if done == 1 {
+            self.bar.reset();
+            self.bar.set_length(total as u64);
+            self.bar.set_prefix(format!("{epoch}/{}", self.epochs));
+        }
+        self.bar.set_position(done as u64);
+        self.bar.set_message(format!("{loss:.4}"));
+    }
+
+    fn epoch(&mut self, r: &EpochReport) {
+        self.bar.println(format!(
+            "epoch {:>2}: train loss {:.4}, validation loss {:.4}, accuracy {:.4}, ROC AUC \
+             {:.4}, lr {:.2e}, {:.1} s",
+            r.epoch,
+            r.train_loss,
+            r.validation_loss,
+            r.validation_accuracy,
+            r.validation_roc_auc,
+            r.learning_rate,
+            r.seconds
+        ));
+    }
+}

@@ -1,0 +1,113 @@
+//! The evaluation protocol shared by `train` and `evaluate`: a stratified random split of a
+//! labelled flow file (seed 42, 30 % held out), each part's rows in the split's random order,
+//! windows of consecutive rows within a part, each labelled with its last row.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use flow_features::{FlowFileReader, FlowRecord, Split};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// How the rows of a file are split (recorded in model cards).
+#[derive(clap::Args, Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitArgs {
+    /// Share of each label's rows held out for testing.
+    #[arg(long, default_value_t = 0.3)]
+    pub test_fraction: f64,
+    /// Seed of the split.
+    #[arg(long, default_value_t = 42)]
+    pub split_seed: u64,
+}
+
+/// A labelled flow file in memory.
+pub struct LabeledFile {
+    pub path: PathBuf,
+    pub flows: Vec<FlowRecord>,
+    pub labels: Vec<u8>,
+}
+
+/// One part of a split: flows and labels in window order.
+pub struct Part {
+    pub flows: Vec<FlowRecord>,
+    pub labels: Vec<u8>,
+}
+
+impl LabeledFile {
+    /// Reads every row; each must have a `label`.
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let mut flows = Vec::new();
+        let mut labels = Vec::new();
+        for (row, flow) in FlowFileReader::open(path)?.enumerate() {
+            let flow = flow?;
+            let Some(label) = flow.label else {
+                bail!(
+                    "{}: row {} has no label; training and evaluation need a label column",
+                    path.display(),
+                    row + 1
+                );
+            };
+            flows.push(flow.flow);
+            labels.push(label);
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            flows,
+            labels,
+        })
+    }
+
+    /// The protocol's (train, test) parts.
+    pub fn split(&self, args: &SplitArgs) -> (Part, Part) {
+        let split = Split::stratified(&self.labels, args.test_fraction, args.split_seed);
+        (self.part(&split.train), self.part(&split.test))
+    }
+
+    /// Every row, stratified-shuffled as the protocol orders a part.
+    pub fn all(&self, seed: u64) -> Part {
+        self.part(&Split::stratified(&self.labels, 1.0, seed).test)
+    }
+
+    fn part(&self, rows: &[usize]) -> Part {
+        Part {
+            flows: rows.iter().map(|&r| self.flows[r].clone()).collect(),
+            labels: rows.iter().map(|&r| self.labels[r]).collect(),
+        }
+    }
+}
+
+impl Part {
+    /// Splits off the last `fraction` of the rows (Keras' `validation_split`).
+    pub fn split_off_tail(mut self, fraction: f64) -> (Part, Part) {
+        let keep = self.flows.len() - (self.flows.len() as f64 * fraction).round() as usize;
+        let tail = Part {
+            flows: self.flows.split_off(keep),
+            labels: self.labels.split_off(keep),
+        };
+        (self, tail)
+    }
+}
+
+/// File name and SHA-256 of a data file, for model cards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataFile {
+    pub name: String,
+    pub sha256: String,
+    pub rows: usize,
+}
+
+impl DataFile {
+    pub fn describe(file: &LabeledFile) -> anyhow::Result<Self> {
+        let bytes = std::fs::read(&file.path)
+            .with_context(|| format!("reading {}", file.path.display()))?;
+        let digest = Sha256::digest(&bytes);
+        Ok(Self {
+            name: file.path.file_name().map_or_else(
+                || file.path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            rows: file.flows.len(),
+        })
+    }
+}
