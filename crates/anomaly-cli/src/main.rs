@@ -2,6 +2,7 @@
 
 mod card;
 mod commands;
+mod plots;
 mod protocol;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Compute a model's normal-traffic baseline (used for attribution) from a flow file.
     Baseline(commands::baseline::Args),
+    /// Score models on the protocol's test windows: metrics table, JSON, ROC and loss PNGs.
+    Evaluate(commands::evaluate::Args),
     /// Measure how well explanations stick to the facts the model was given.
     Grounding(commands::grounding::Args),
     /// Score every window of a flow file, in file order, into CSV, JSON lines or Parquet.
@@ -35,6 +38,7 @@ fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Baseline(args) => commands::baseline::run(&args),
+        Command::Evaluate(args) => commands::evaluate::run(&args),
         Command::Grounding(args) => commands::grounding::run(&args),
         Command::Score(args) => commands::score::run(&args),
         Command::Train(args) => commands::train::run(&args),

@@ -105,7 +105,12 @@ impl Detector {
     /// `baseline.json` when the detector has a baseline).
     pub fn write_dir(&self, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
-        write_model_dir(dir, &self.manifest, self.preprocessor.description(), &self.model)?;
+        write_model_dir(
+            dir,
+            &self.manifest,
+            self.preprocessor.description(),
+            &self.model,
+        )?;
         match &self.baseline {
             Some(baseline) => write_baseline(dir, baseline),
             None => Ok(()),

@@ -50,7 +50,11 @@ impl Evaluation {
     /// # Panics
     /// When the two slices differ in length.
     pub fn new(probabilities: &[f32], labels: &[u8], threshold: f32) -> Self {
-        assert_eq!(probabilities.len(), labels.len(), "one label per probability");
+        assert_eq!(
+            probabilities.len(),
+            labels.len(),
+            "one label per probability"
+        );
         let mut confusion = [[0usize; 2]; 2];
         for (&p, &label) in probabilities.iter().zip(labels) {
             confusion[usize::from(label.min(1))][usize::from(p > threshold)] += 1;
@@ -154,7 +158,10 @@ fn roc_auc(probabilities: &[f32], labels: &[u8]) -> f64 {
         }
         // Ranks start..end (1-based start+1..=end) share their mean.
         let mean_rank = (start + 1 + end) as f64 / 2.0;
-        let attacks = order[start..end].iter().filter(|&&i| labels[i] == 1).count();
+        let attacks = order[start..end]
+            .iter()
+            .filter(|&&i| labels[i] == 1)
+            .count();
         rank_sum += mean_rank * attacks as f64;
         start = end;
     }
@@ -195,7 +202,10 @@ mod tests {
         assert_eq!(roc_auc(&[0.5, 0.5], &[1, 0]), 0.5);
         assert_eq!(roc_auc(&[0.2, 0.9], &[1, 1]), 0.5);
         let e = Evaluation::new(&[0.1, 0.2], &[0, 0], 0.5);
-        assert_eq!((e.attack.precision, e.attack.f1, e.accuracy), (0.0, 0.0, 1.0));
+        assert_eq!(
+            (e.attack.precision, e.attack.f1, e.accuracy),
+            (0.0, 0.0, 1.0)
+        );
     }
 
     #[test]

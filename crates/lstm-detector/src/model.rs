@@ -221,12 +221,18 @@ mod tests {
         // Two windows of two flows: [number, code < 4, code < 3].
         let windows = Tensor::<3>::from_data(
             TensorData::new(
-                vec![0.5f32, 3.0, 2.0, -1.0, 0.0, 1.0, 2.0, 1.0, 0.0, 0.1, 2.0, 2.0],
+                vec![
+                    0.5f32, 3.0, 2.0, -1.0, 0.0, 1.0, 2.0, 1.0, 0.0, 0.1, 2.0, 2.0,
+                ],
                 [2, 2, 3],
             ),
             &device,
         );
-        let p = model.forward(windows).into_data().try_to_vec::<f32>().unwrap();
+        let p = model
+            .forward(windows)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         assert_eq!(p.len(), 2);
         assert!(p.iter().all(|p| (0.0..=1.0).contains(p)));
         assert_ne!(p[0], p[1]);

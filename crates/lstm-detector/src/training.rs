@@ -169,7 +169,9 @@ pub fn train(
         ));
     }
     if config.batch_size == 0 || config.epochs == 0 {
-        return Err(Error::Training("batch_size and epochs must be positive".into()));
+        return Err(Error::Training(
+            "batch_size and epochs must be positive".into(),
+        ));
     }
     flush_denormals_to_zero();
     let plain = Device::flex();

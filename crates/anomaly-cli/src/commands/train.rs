@@ -8,8 +8,7 @@ use anyhow::{Context, bail};
 use flow_features::{Baseline, FitOptions, PreprocessingDescription, Preprocessor};
 use indicatif::{ProgressBar, ProgressStyle};
 use lstm_detector::{
-    Detector, EpochReport, Evaluation, LabeledRows, ModelManifest, TrainingConfig,
-    TrainingObserver,
+    Detector, EpochReport, Evaluation, LabeledRows, ModelManifest, TrainingConfig, TrainingObserver,
 };
 
 use crate::card::{ModelCard, PROTOCOL_NOTE, PreprocessingFit, Protocol, WindowCounts};
@@ -111,7 +110,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         ..FitOptions::default()
     };
     // Everything is fitted on the training part only.
-    let preprocessor = Preprocessor::new(PreprocessingDescription::fit(&train_part.flows, &options)?)?;
+    let preprocessor =
+        Preprocessor::new(PreprocessingDescription::fit(&train_part.flows, &options)?)?;
     let normal: Vec<_> = train_part
         .flows
         .iter()
@@ -198,7 +198,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .iter()
         .map(|p| p.probability)
         .collect();
-    let test = Evaluation::new(&probabilities, test_rows.window_labels(), manifest.threshold);
+    let test = Evaluation::new(
+        &probabilities,
+        test_rows.window_labels(),
+        manifest.threshold,
+    );
 
     detector.write_dir(&args.out)?;
     let card = ModelCard {
@@ -227,8 +231,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     };
     card.write(&args.out)?;
     // Reloading proves the directory is complete and consistent.
-    Detector::from_dir(&args.out)
-        .with_context(|| format!("reloading {}", args.out.display()))?;
+    Detector::from_dir(&args.out).with_context(|| format!("reloading {}", args.out.display()))?;
     println!(
         "{}: trained in {:.0} s (best epoch {} of {}); test windows: accuracy {:.4}, macro F1 \
          {:.4}, ROC AUC {:.4}",
@@ -270,7 +273,7 @@ impl TrainingObserver for Progress {
     }
 
     fn epoch(&mut self, r: &EpochReport) {
-        self.bar.println(format!(
+        let line = format!(
             "epoch {:>2}: train loss {:.4}, validation loss {:.4}, accuracy {:.4}, ROC AUC \
              {:.4}, lr {:.2e}, {:.1} s",
             r.epoch,
@@ -280,6 +283,12 @@ impl TrainingObserver for Progress {
             r.validation_roc_auc,
             r.learning_rate,
             r.seconds
-        ));
+        );
+        // A hidden bar (no terminal) drops its printed lines.
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
     }
 }
