@@ -1,6 +1,7 @@
 //! Training a detector with Burn's autodiff on the CPU: AdamW, cosine learning-rate decay,
 //! binary cross-entropy on logits, early stopping on a validation part.
 
+use std::sync::Mutex;
 use std::time::Instant;
 
 use burn::config::Config;
@@ -156,6 +157,9 @@ pub fn architecture(
 }
 
 /// Trains a network on `train` windows, stopping early on `validation`'s loss.
+///
+/// Deterministic for a seed: trainings in one process run one at a time, since Burn's CPU
+/// backend draws every random number from one process-wide stream.
 pub fn train(
     config: &TrainingConfig,
     architecture: LstmDetectorConfig,
@@ -173,6 +177,12 @@ pub fn train(
             "batch_size and epochs must be positive".into(),
         ));
     }
+    // Burn's CPU backend keeps one process-wide random stream (weights, dropout masks):
+    // trainings running side by side would interleave their draws and lose reproducibility.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _running = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     flush_denormals_to_zero();
     let plain = Device::flex();
     let device = plain.clone().autodiff();
