@@ -42,6 +42,8 @@ pub struct Protocol {
 pub struct PreprocessingFit {
     pub bins: usize,
     pub min_category_count: usize,
+    pub exact_values: usize,
+    pub min_value_count: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,18 +111,27 @@ impl ModelCard {
         );
         let _ = writeln!(md, "- {}\n", self.protocol.description);
         let _ = writeln!(md, "## Model\n");
+        let p = &self.preprocessing;
+        let exact = if p.exact_values > 0 {
+            format!(
+                ", and codes for up to {} exact values per numeric feature seen at least {} times",
+                p.exact_values, p.min_value_count
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             md,
-            "- Per flow: numeric features as standardized `ln(1 + x)`; `proto`/`service`/`state` \
-             codes (values seen < {} times share one code) and {}-quantile bins of every numeric \
-             feature, embedded ({} dimensions)",
-            self.preprocessing.min_category_count, self.preprocessing.bins, t.embedding_dim
+            "- Per flow: numeric features as standardized `ln(1 + x)`; embedded ({} dimensions) \
+             codes: `proto`/`service`/`state` (values seen < {} times share one code), {}-quantile \
+             bins of every numeric feature{exact}",
+            t.embedding_dim, p.min_category_count, p.bins
         );
         let _ = writeln!(
             md,
-            "- LSTM {:?} → ReLU head of {} over [last hidden state, newest flow] → sigmoid; \
+            "- LSTM {:?} → ReLU head {:?} over [last hidden state, newest flow] → sigmoid; \
              dropout {}",
-            t.hidden_sizes, t.head_size, t.dropout
+            t.hidden_sizes, t.head_sizes, t.dropout
         );
         let _ = writeln!(
             md,

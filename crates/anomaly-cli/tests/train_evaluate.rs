@@ -50,7 +50,7 @@ fn train_writes_a_complete_model_and_evaluate_reproduces_its_test_metrics() {
         "5",
         "--hidden-sizes",
         "16",
-        "--head-size",
+        "--head-sizes",
         "32",
         "--batch-size",
         "64",

@@ -8,7 +8,10 @@
 //!    values seen at least `min_category_count` times; rarer and unseen values share one more
 //!    code, so a new protocol is scored rather than rejected;
 //! 3. each numeric feature again, as its quantile bin (`bins` bins fitted on the training rows,
-//!    [`Encoding::Bins`]) — a network embeds codes and bins instead of reading them as numbers.
+//!    [`Encoding::Bins`]) — a network embeds codes and bins instead of reading them as numbers;
+//! 4. optionally, for each numeric feature with recurring values, the code of its exact value
+//!    among the `exact_values` most frequent in training ([`Encoding::Values`]): attack tools
+//!    repeat exact byte counts and packet sizes, which quantile bins blur.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +28,11 @@ pub struct FitOptions {
     pub bins: usize,
     /// Category values seen fewer times than this share the unknown code.
     pub min_category_count: usize,
+    /// Per numeric feature, at most this many exact values that recur in training get a
+    /// code of their own (attack tools repeat exact byte counts); `0` leaves them out.
+    pub exact_values: usize,
+    /// How often an exact value must occur in training to get a code.
+    pub min_value_count: usize,
 }
 
 impl Default for FitOptions {
@@ -33,6 +41,8 @@ impl Default for FitOptions {
             sequence_length: 10,
             bins: 32,
             min_category_count: 3,
+            exact_values: 0,
+            min_value_count: 30,
         }
     }
 }
@@ -114,6 +124,26 @@ impl PreprocessingDescription {
                 });
             }
         }
+        if options.exact_values > 0 {
+            for &feature in &numeric {
+                let values = frequent_values(
+                    &numbers(feature),
+                    options.exact_values,
+                    options.min_value_count,
+                );
+                // A feature without recurring values (rates, jitter) would only add noise.
+                if values.len() >= 2 {
+                    columns.push(ColumnSpec {
+                        name: FEATURES[feature].name.to_owned(),
+                        encoding: Encoding::Values {
+                            unknown_code: values.len(),
+                            values,
+                        },
+                        scaling: Scaling::Identity,
+                    });
+                }
+            }
+        }
         Ok(Self {
             sequence_length: options.sequence_length,
             columns,
@@ -134,6 +164,25 @@ fn mean_and_std(values: &[f64]) -> (f64, f64) {
     let variance = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
     let std = variance.sqrt();
     (mean, if std > 0.0 { std } else { 1.0 })
+}
+
+/// The `limit` most frequent values seen at least `min_count` times, in increasing order.
+fn frequent_values(values: &[f64], limit: usize, min_count: usize) -> Vec<f64> {
+    let mut counts: BTreeMap<u64, usize> = BTreeMap::new();
+    for &x in values {
+        *counts.entry((x + 0.0).to_bits()).or_default() += 1;
+    }
+    let mut frequent: Vec<(usize, f64)> = counts
+        .into_iter()
+        .filter(|&(_, count)| count >= min_count.max(1))
+        .map(|(bits, count)| (count, f64::from_bits(bits)))
+        .collect();
+    // Most frequent first; ties by value, so the choice is deterministic.
+    frequent.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.total_cmp(&b.1)));
+    frequent.truncate(limit);
+    let mut kept: Vec<f64> = frequent.into_iter().map(|(_, x)| x).collect();
+    kept.sort_by(f64::total_cmp);
+    kept
 }
 
 /// The distinct `k / bins` quantiles (`k = 1..bins`) above the minimum: with edges counted at
@@ -163,6 +212,14 @@ mod tests {
         values.extend((1..=30).map(f64::from));
         assert_eq!(quantile_edges(values, 4), vec![6.0]);
         assert!(quantile_edges(vec![3.0; 10], 8).is_empty());
+    }
+
+    #[test]
+    fn frequent_values_keep_the_most_common_above_the_count() {
+        let values = [5.0, 5.0, 5.0, 1.0, 1.0, 9.0, 9.0, 9.0, 9.0, 2.0];
+        assert_eq!(frequent_values(&values, 2, 2), vec![5.0, 9.0]);
+        assert_eq!(frequent_values(&values, 10, 2), vec![1.0, 5.0, 9.0]);
+        assert_eq!(frequent_values(&values, 10, 4), vec![9.0]);
     }
 
     #[test]
@@ -211,5 +268,41 @@ mod tests {
         };
         assert_eq!(row.row(0)[31], unknown_code.unwrap() as f32);
         assert_eq!(pre.cardinality(0), None);
+
+        // Exact values: a column for each feature with ≥ 2 recurring values, codes in range,
+        // and a value never seen gets the unknown code.
+        let options = FitOptions {
+            exact_values: 4,
+            min_value_count: 2,
+            ..options
+        };
+        let description = PreprocessingDescription::fit(&flows, &options).unwrap();
+        let pre = Preprocessor::new(description.clone()).unwrap();
+        assert!(pre.columns() > 65);
+        let matrix = pre.encode(&flows).unwrap();
+        for column in 65..pre.columns() {
+            let Encoding::Values {
+                values,
+                unknown_code,
+            } = &description.columns[column].encoding
+            else {
+                panic!("column {column} holds exact values")
+            };
+            assert!((2..=4).contains(&values.len()));
+            let cardinality = pre.cardinality(column).unwrap() as f32;
+            assert!((0..matrix.rows()).all(|r| matrix.row(r)[column] < cardinality));
+            let feature = description.columns[column].name.clone();
+            let mut odd = flows[0].clone();
+            set_number(&mut odd, &feature, 123_456.789);
+            let encoded = pre.encode(&[odd]).unwrap();
+            assert_eq!(encoded.row(0)[column], *unknown_code as f32, "{feature}");
+        }
+    }
+
+    /// Sets numeric feature `name` of `flow` through a JSON round trip.
+    fn set_number(flow: &mut FlowRecord, name: &str, value: f64) {
+        let mut json = serde_json::to_value(&*flow).unwrap();
+        json[name] = serde_json::json!(value);
+        *flow = serde_json::from_value(json).unwrap();
     }
 }

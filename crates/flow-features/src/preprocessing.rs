@@ -58,6 +58,14 @@ pub enum Encoding {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         unknown_code: Option<usize>,
     },
+    /// The number's index in a list of exact values (e.g. the byte counts that recur in
+    /// training); every other number gets `unknown_code`.
+    Values {
+        /// Distinct finite values in code order.
+        values: Vec<f64>,
+        /// Code of every other number (at least `values.len()`).
+        unknown_code: usize,
+    },
     /// The index of the bin the number falls in: the count of `edges` at or below it
     /// (`0..=edges.len()`), e.g. quantile bins fitted on training rows.
     Bins {
@@ -140,6 +148,15 @@ enum Lookup {
         unknown: Option<usize>,
     },
     Bins(Vec<f64>),
+    Values {
+        codes: HashMap<u64, usize>,
+        unknown: usize,
+    },
+}
+
+/// Hash key of an exact number (`-0.0` and `0.0` are the same value).
+fn value_key(x: f64) -> u64 {
+    (x + 0.0).to_bits()
 }
 
 impl Preprocessor {
@@ -167,6 +184,33 @@ impl Preprocessor {
                         ));
                     }
                     Lookup::Bins(edges.clone())
+                }
+                (
+                    Encoding::Values {
+                        values,
+                        unknown_code,
+                    },
+                    FeatureKind::Numeric,
+                ) => {
+                    let codes: HashMap<u64, usize> = values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &v)| (value_key(v), i))
+                        .collect();
+                    if !values.iter().all(|v| v.is_finite())
+                        || codes.len() != values.len()
+                        || *unknown_code < values.len()
+                    {
+                        return bad(format!(
+                            "{}: values must be distinct and finite, unknown_code at least \
+                             their count",
+                            spec.name
+                        ));
+                    }
+                    Lookup::Values {
+                        codes,
+                        unknown: *unknown_code,
+                    }
                 }
                 (
                     Encoding::Categorical {
@@ -326,6 +370,9 @@ impl Preprocessor {
                     (FeatureValue::Number(x), Lookup::Bins(edges)) => {
                         edges.partition_point(|&e| e <= x) as f64
                     }
+                    (FeatureValue::Number(x), Lookup::Values { codes, unknown }) => {
+                        *codes.get(&value_key(x)).unwrap_or(unknown) as f64
+                    }
                     (FeatureValue::Number(x), _) => x,
                     (FeatureValue::Category(value), lookup) => match &per_request {
                         Some(codes) => codes[c][value] as f64,
@@ -340,7 +387,7 @@ impl Preprocessor {
                                 }
                             }
                             // `new` pairs categorical features with category codes only.
-                            Lookup::Number | Lookup::Bins(_) => 0.0,
+                            Lookup::Number | Lookup::Bins(_) | Lookup::Values { .. } => 0.0,
                         },
                     },
                 };
@@ -365,7 +412,7 @@ impl Preprocessor {
     fn training_code(&self, column: usize, value: &str) -> Option<usize> {
         match &self.columns[column].lookup {
             Lookup::Codes { codes, .. } => codes.get(value).copied(),
-            Lookup::Number | Lookup::Bins(_) => None,
+            Lookup::Number | Lookup::Bins(_) | Lookup::Values { .. } => None,
         }
     }
 
@@ -376,6 +423,9 @@ impl Preprocessor {
         match &self.columns[column].lookup {
             Lookup::Number => None,
             Lookup::Bins(edges) => Some(edges.len() + 1),
+            Lookup::Values { codes, unknown } => {
+                Some(codes.values().max().map_or(0, |&c| c + 1).max(unknown + 1))
+            }
             Lookup::Codes { codes, unknown } => {
                 let largest = codes.values().chain(unknown).max().copied().unwrap_or(0);
                 Some(largest + 1)
@@ -394,7 +444,7 @@ impl Preprocessor {
                 accepted.extend(aliases.keys().cloned());
                 accepted
             }
-            Encoding::Numeric | Encoding::Bins { .. } => Vec::new(),
+            Encoding::Numeric | Encoding::Bins { .. } | Encoding::Values { .. } => Vec::new(),
         };
         let rule = Rule::KnownCategory {
             value: value.to_owned(),

@@ -29,9 +29,10 @@ pub struct LstmDetectorConfig {
     /// Columns holding codes, read through a learned embedding. `None`: every column is a
     /// number (the original).
     pub embedding: Option<EmbeddingLayout>,
-    /// Width of a ReLU layer reading `[last hidden state, newest flow's features]` before the
-    /// output. `None`: the output reads the last hidden state alone (the original).
-    pub head_size: Option<usize>,
+    /// Widths of the ReLU layers reading `[last hidden state, newest flow's features]` before
+    /// the output, first to last. `None`: the output reads the last hidden state alone (the
+    /// original).
+    pub head_sizes: Option<Vec<usize>>,
 }
 
 /// Which input columns are codes, and how they are embedded.
@@ -76,19 +77,21 @@ impl LstmDetectorConfig {
                 (Some(table), ColumnLayout::new(self.input_size, e))
             }
         };
-        let (head, d_output) = match self.head_size {
-            None => (None, d_input),
-            Some(width) => (
-                Some(LinearConfig::new(d_input + flow_features, width).init(device)),
-                width,
-            ),
-        };
+        let mut head = Vec::new();
+        if let Some(sizes) = &self.head_sizes {
+            // The head reads the newest flow beside the LSTM's last hidden state.
+            d_input += flow_features;
+            for &width in sizes {
+                head.push(LinearConfig::new(d_input, width).init(device));
+                d_input = width;
+            }
+        }
         LstmDetector {
             embedding,
             layers,
             dropout: DropoutConfig::new(self.dropout).init(),
             head,
-            output: LinearConfig::new(d_output, 1).init(device),
+            output: LinearConfig::new(d_input, 1).init(device),
             layout,
         }
     }
@@ -128,17 +131,17 @@ impl ColumnLayout {
 /// Stacked LSTM classifier of flow windows.
 ///
 /// Parameter paths: `embedding.weight` (trained models), `layers.{i}.{input,forget,output,cell}_gate.{input,hidden}_transform.{weight,bias}`,
-/// `head.{weight,bias}` (trained models) and `output.{weight,bias}`.
+/// `head.{i}.{weight,bias}` (trained models) and `output.{weight,bias}`.
 #[derive(Module, Debug)]
 pub struct LstmDetector {
     /// One table for every code column (each column owns a contiguous block of rows).
     pub embedding: Option<Embedding>,
     /// Stacked LSTM layers; each feeds its full output sequence to the next.
     pub layers: Vec<Lstm>,
-    /// Dropout before the output (and after the head).
+    /// Dropout before each head layer and the output.
     pub dropout: Dropout,
-    /// ReLU layer over the last hidden state and the newest flow's features.
-    pub head: Option<Linear>,
+    /// ReLU layers over the last hidden state and the newest flow's features (trained models).
+    pub head: Vec<Linear>,
     /// Linear map to one logit.
     pub output: Linear,
     #[module(skip)]
@@ -159,10 +162,8 @@ impl LstmDetector {
     pub fn logits(&self, windows: Tensor<3>) -> Tensor<2> {
         let flows = self.flow_features(windows);
         let [batch, steps, width] = flows.dims();
-        let newest = self
-            .head
-            .as_ref()
-            .map(|_| flows.clone().slice([0..batch, steps - 1..steps, 0..width]));
+        let newest = (!self.head.is_empty())
+            .then(|| flows.clone().slice([0..batch, steps - 1..steps, 0..width]));
         let mut sequence = flows;
         let mut last_hidden = None;
         for layer in &self.layers {
@@ -171,13 +172,13 @@ impl LstmDetector {
             last_hidden = Some(state.hidden);
         }
         let last_hidden = last_hidden.expect("an LstmDetector has at least one layer");
-        let features = match (&self.head, newest) {
-            (Some(head), Some(newest)) => {
-                let joined = Tensor::cat(vec![last_hidden, newest.reshape([batch, width])], 1);
-                relu(head.forward(self.dropout.forward(joined)))
-            }
-            _ => last_hidden,
+        let mut features = match newest {
+            Some(newest) => Tensor::cat(vec![last_hidden, newest.reshape([batch, width])], 1),
+            None => last_hidden,
         };
+        for layer in &self.head {
+            features = relu(layer.forward(self.dropout.forward(features)));
+        }
         self.output.forward(self.dropout.forward(features))
     }
 
@@ -212,7 +213,7 @@ mod tests {
         let config = LstmDetectorConfig::new()
             .with_input_size(3)
             .with_hidden_sizes(vec![5])
-            .with_head_size(Some(6))
+            .with_head_sizes(Some(vec![6, 4]))
             .with_embedding(Some(
                 EmbeddingLayout::new(vec![1, 2], vec![4, 3]).with_dim(2),
             ));

@@ -52,8 +52,12 @@ impl ModelManifest {
         if !(0.0..1.0).contains(&arch.dropout) {
             return bad("dropout must lie in [0, 1)");
         }
-        if arch.head_size == Some(0) {
-            return bad("head_size must be positive");
+        if arch
+            .head_sizes
+            .as_ref()
+            .is_some_and(|sizes| sizes.contains(&0))
+        {
+            return bad("head_sizes must be positive");
         }
         if let Some(embedding) = &arch.embedding {
             let mut columns = embedding.columns.clone();

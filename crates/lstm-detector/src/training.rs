@@ -25,9 +25,9 @@ pub struct TrainingConfig {
     /// Hidden size of each stacked LSTM layer.
     #[config(default = "vec![64]")]
     pub hidden_sizes: Vec<usize>,
-    /// Width of the ReLU head over `[last hidden state, newest flow]`; 0 for none.
-    #[config(default = 128)]
-    pub head_size: usize,
+    /// Widths of the ReLU head layers over `[last hidden state, newest flow]`; empty for none.
+    #[config(default = "vec![128]")]
+    pub head_sizes: Vec<usize>,
     /// Embedding width of every code column.
     #[config(default = 4)]
     pub embedding_dim: usize,
@@ -153,7 +153,7 @@ pub fn architecture(
         .with_hidden_sizes(config.hidden_sizes.clone())
         .with_dropout(config.dropout)
         .with_embedding(embedding)
-        .with_head_size((config.head_size > 0).then_some(config.head_size))
+        .with_head_sizes((!config.head_sizes.is_empty()).then(|| config.head_sizes.clone()))
 }
 
 /// Trains a network on `train` windows, stopping early on `validation`'s loss.

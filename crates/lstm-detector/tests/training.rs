@@ -48,7 +48,7 @@ fn data() -> Data {
 fn small_config(seed: u64) -> TrainingConfig {
     TrainingConfig::new()
         .with_hidden_sizes(vec![16])
-        .with_head_size(32)
+        .with_head_sizes(vec![32])
         .with_epochs(4)
         .with_batch_size(64)
         .with_patience(4)

@@ -41,12 +41,19 @@ pub struct Args {
     /// Category values seen fewer times share the unknown code.
     #[arg(long, default_value_t = 3)]
     min_category_count: usize,
+    /// Per numeric feature, the most frequent exact values that get a code of their own
+    /// (0: none).
+    #[arg(long, default_value_t = 0)]
+    exact_values: usize,
+    /// Training occurrences an exact value needs to get a code.
+    #[arg(long, default_value_t = 30)]
+    min_value_count: usize,
     /// Hidden sizes of the stacked LSTM layers, e.g. `64` or `64,32`.
     #[arg(long, value_delimiter = ',')]
     hidden_sizes: Option<Vec<usize>>,
-    /// Width of the ReLU head (0: none).
-    #[arg(long)]
-    head_size: Option<usize>,
+    /// Widths of the ReLU head layers, e.g. `128` or `256,128` (`0`: none).
+    #[arg(long, value_delimiter = ',')]
+    head_sizes: Option<Vec<usize>>,
     /// Embedding width of the code columns.
     #[arg(long)]
     embedding_dim: Option<usize>,
@@ -85,7 +92,7 @@ impl Args {
         }
         set!(
             hidden_sizes,
-            head_size,
+            head_sizes,
             embedding_dim,
             dropout,
             epochs,
@@ -95,6 +102,8 @@ impl Args {
             seed,
             patience
         );
+        // `--head-sizes 0` asks for no head.
+        config.head_sizes.retain(|&width| width > 0);
         Ok(config)
     }
 }
@@ -107,6 +116,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let options = FitOptions {
         bins: args.bins,
         min_category_count: args.min_category_count,
+        exact_values: args.exact_values,
+        min_value_count: args.min_value_count,
         ..FitOptions::default()
     };
     // Everything is fitted on the training part only.
@@ -217,6 +228,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         preprocessing: PreprocessingFit {
             bins: args.bins,
             min_category_count: args.min_category_count,
+            exact_values: args.exact_values,
+            min_value_count: args.min_value_count,
         },
         training: config,
         history: trained.history,
