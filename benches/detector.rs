@@ -1,5 +1,5 @@
-//! Detector benchmarks: request parsing + encoding, one window, occlusion attribution, and
-//! batch throughput.
+//! Detector benchmarks, for the default trained model and the original's: request parsing +
+//! encoding, one window, occlusion attribution, and batch throughput.
 //!
 //! ```sh
 //! cargo bench -p lstm-detector --bench detector
@@ -11,17 +11,23 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use flow_features::parse_window_request;
 use lstm_detector::Detector;
 
-const SEED_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed");
+const MODELS: [&str; 2] = ["unsw-nb15-lstm", "unsw-nb15-seed"];
 const SAMPLE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../flow-features/tests/fixtures/sample_request.json"
 ));
 
 fn benches(c: &mut Criterion) {
-    let detector = Detector::from_dir(SEED_DIR).unwrap();
+    for model in MODELS {
+        let dir = format!("{}/../../models/{model}", env!("CARGO_MANIFEST_DIR"));
+        bench_model(c, model, &Detector::from_dir(dir).unwrap());
+    }
+}
+
+fn bench_model(c: &mut Criterion, model: &str, detector: &Detector) {
     let body: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
 
-    c.bench_function("parse_validate_encode_window", |b| {
+    c.bench_function(&format!("parse_validate_encode_window/{model}"), |b| {
         b.iter(|| {
             let flows = parse_window_request(black_box(&body), 10).unwrap();
             detector.preprocessor().window(&flows).unwrap()
@@ -34,16 +40,16 @@ fn benches(c: &mut Criterion) {
         .window(&flows)
         .unwrap()
         .into_values();
-    c.bench_function("detector_one_window", |b| {
+    c.bench_function(&format!("detector_one_window/{model}"), |b| {
         b.iter(|| detector.probabilities(black_box(&window)).unwrap())
     });
 
     // What /analyze adds before the LLM starts: 1 + 10 + 34 windows encoded and scored at once.
-    c.bench_function("detector_attribution", |b| {
+    c.bench_function(&format!("detector_attribution/{model}"), |b| {
         b.iter(|| detector.attribute(black_box(&flows)).unwrap())
     });
 
-    let mut group = c.benchmark_group("detector_batch");
+    let mut group = c.benchmark_group(format!("detector_batch/{model}"));
     for batch in [1usize, 64, 1024] {
         let windows: Vec<f32> = window
             .iter()

@@ -47,7 +47,8 @@ fn main() {
     )))
     .unwrap();
     let flows = parse_window_request(&body, 10).unwrap();
-    // The prompt `/analyze` sends: the seed detector's verdict and attribution.
+    // The prompt `/analyze` sends, with the original detector's verdict and attribution (the
+    // figures in the README were measured on it).
     let detector = Detector::from_dir(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../models/unsw-nb15-seed"

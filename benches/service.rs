@@ -5,6 +5,7 @@
 //! ```sh
 //! scripts/setup-models.sh
 //! cargo bench -p anomaly-api --bench service
+//! BENCH_DETECTOR=unsw-nb15-seed cargo bench -p anomaly-api --bench service  # the original model
 //! ```
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -79,6 +80,9 @@ fn serve() -> SocketAddr {
                     "/../../models/llm/SmolLM2-135M-Instruct.Q4_1.gguf"
                 )
                 .into(),
+                // Which detector serves (default: the default one), e.g. `unsw-nb15-seed`.
+                detector: std::env::var("BENCH_DETECTOR")
+                    .unwrap_or_else(|_| Config::default().detector),
                 ..Config::default()
             };
             let state = AppState::load(&config).expect("models load (run scripts/setup-models.sh)");

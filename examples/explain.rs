@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .cloned()
         .unwrap_or_else(|| "models/llm/SmolLM2-135M-Instruct.Q4_1.gguf".into());
 
-    let detector = Detector::from_dir("models/unsw-nb15-seed")?;
+    let detector = Detector::from_dir("models/unsw-nb15-lstm")?;
     let body: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
         "crates/flow-features/tests/fixtures/sample_request.json",
     )?)?;

@@ -3,7 +3,7 @@
 //! ```sh
 //! cargo run --example predict -- [request.json] [model dir]
 //! ```
-//! Defaults: the original's sample request and `models/unsw-nb15-seed`.
+//! Defaults: the original's sample request and `models/unsw-nb15-lstm`.
 
 use std::error::Error;
 
@@ -17,7 +17,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .unwrap_or_else(|| "crates/flow-features/tests/fixtures/sample_request.json".into());
     let model = args
         .next()
-        .unwrap_or_else(|| "models/unsw-nb15-seed".into());
+        .unwrap_or_else(|| "models/unsw-nb15-lstm".into());
 
     let detector = Detector::from_dir(&model)?;
     let body: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&request)?)?;

@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .ok_or("usage: score_file <flows.parquet|flows.csv> [model dir]")?;
     let model = args
         .next()
-        .unwrap_or_else(|| "models/unsw-nb15-seed".into());
+        .unwrap_or_else(|| "models/unsw-nb15-lstm".into());
     let detector = Detector::from_dir(&model)?;
 
     let rows = read_flows(&file)?;

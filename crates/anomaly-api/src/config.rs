@@ -12,10 +12,11 @@ pub struct Config {
     /// Address and port to listen on.
     #[arg(long, env = "ANOMALY_API_BIND", default_value = "127.0.0.1:8000")]
     pub bind: SocketAddr,
-    /// Detector model directory (model.json, preprocessing.json, weights.bpk).
-    /// Default: the original Keras model, embedded in the binary.
-    #[arg(long, env = "ANOMALY_API_DETECTOR")]
-    pub detector: Option<PathBuf>,
+    /// Detector: the name of one embedded in the binary — `unsw-nb15-lstm` (trained in Rust,
+    /// the default) or `unsw-nb15-seed` (the original Keras model) — or a model directory
+    /// (model.json, preprocessing.json, weights.bpk, optional baseline.json).
+    #[arg(long, env = "ANOMALY_API_DETECTOR", default_value = "unsw-nb15-lstm")]
+    pub detector: String,
     /// Largest accepted request body, in bytes; larger bodies get 413.
     #[arg(long, env = "ANOMALY_API_BODY_LIMIT", default_value_t = 256 * 1024)]
     pub body_limit: usize,

@@ -27,11 +27,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Loads the models the configuration names (the embedded seed detector by default).
+    /// Loads the models the configuration names (the embedded trained detector by default).
     pub fn load(config: &Config) -> anyhow::Result<Self> {
-        let files = match &config.detector {
-            Some(dir) => ModelFiles::read_dir(dir)?,
-            None => embedded_seed_model(),
+        let files = match embedded_detector(&config.detector) {
+            Some(files) => files,
+            None => ModelFiles::read_dir(&config.detector).map_err(|e| {
+                anyhow::anyhow!(
+                    "{e} (--detector takes a model directory or an embedded detector: {})",
+                    EMBEDDED_DETECTORS.join(", ")
+                )
+            })?,
         };
         let detector = Arc::new(Detector::load(&files, Backend::default())?);
         let explainer: Arc<dyn Explainer> = match &config.llm_url {
@@ -64,22 +69,35 @@ impl AppState {
     }
 }
 
-/// The original Keras model (`models/unsw-nb15-seed`), compiled into the binary so the service
-/// runs from anywhere without model files.
-pub fn embedded_seed_model() -> ModelFiles {
-    macro_rules! seed_file {
-        ($include:ident, $name:literal) => {
-            $include!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../models/unsw-nb15-seed/",
-                $name
-            ))
+/// Names of the detectors compiled into the binary: the default first.
+pub const EMBEDDED_DETECTORS: [&str; 2] = ["unsw-nb15-lstm", "unsw-nb15-seed"];
+
+/// A detector compiled into the binary, by name (see [`EMBEDDED_DETECTORS`]), so the service
+/// runs from anywhere without model files: `unsw-nb15-lstm`, trained in Rust by
+/// `anomaly train` (the default), or `unsw-nb15-seed`, the original Keras model.
+pub fn embedded_detector(name: &str) -> Option<ModelFiles> {
+    macro_rules! model_files {
+        ($dir:literal) => {
+            ModelFiles {
+                manifest: include_str!(concat!("../../../models/", $dir, "/model.json")).into(),
+                preprocessing: include_str!(concat!(
+                    "../../../models/",
+                    $dir,
+                    "/preprocessing.json"
+                ))
+                .into(),
+                weights: include_bytes!(concat!("../../../models/", $dir, "/weights.bpk"))
+                    .as_slice()
+                    .into(),
+                baseline: Some(
+                    include_str!(concat!("../../../models/", $dir, "/baseline.json")).into(),
+                ),
+            }
         };
     }
-    ModelFiles {
-        manifest: seed_file!(include_str, "model.json").into(),
-        preprocessing: seed_file!(include_str, "preprocessing.json").into(),
-        weights: seed_file!(include_bytes, "weights.bpk").as_slice().into(),
-        baseline: Some(seed_file!(include_str, "baseline.json").into()),
+    match name {
+        "unsw-nb15-lstm" => Some(model_files!("unsw-nb15-lstm")),
+        "unsw-nb15-seed" => Some(model_files!("unsw-nb15-seed")),
+        _ => None,
     }
 }

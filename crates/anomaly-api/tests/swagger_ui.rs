@@ -108,5 +108,5 @@ fn swagger_ui_try_it_out_on_predict_shows_200() {
         .get_inner_text()
         .unwrap();
     assert!(body.contains("\"probability\""), "{body}");
-    assert!(body.contains("unsw-nb15-seed"), "{body}");
+    assert!(body.contains("unsw-nb15-lstm"), "{body}");
 }

@@ -26,7 +26,7 @@ pub struct TrainingConfig {
     #[config(default = "vec![64]")]
     pub hidden_sizes: Vec<usize>,
     /// Widths of the ReLU head layers over `[last hidden state, newest flow]`; empty for none.
-    #[config(default = "vec![128]")]
+    #[config(default = "vec![256, 128]")]
     pub head_sizes: Vec<usize>,
     /// Embedding width of every code column.
     #[config(default = 4)]
@@ -35,7 +35,7 @@ pub struct TrainingConfig {
     #[config(default = 0.4)]
     pub dropout: f64,
     /// Most passes over the training windows.
-    #[config(default = 30)]
+    #[config(default = 20)]
     pub epochs: usize,
     /// Windows per gradient step.
     #[config(default = 512)]
@@ -44,7 +44,7 @@ pub struct TrainingConfig {
     #[config(default = 3e-3)]
     pub learning_rate: f64,
     /// AdamW's decoupled weight decay.
-    #[config(default = 1e-5)]
+    #[config(default = 1e-2)]
     pub weight_decay: f64,
     /// Seed of the weights, dropout masks and batch order.
     #[config(default = 42)]
@@ -183,7 +183,7 @@ pub fn train(
     let _running = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    flush_denormals_to_zero();
+    let _flush = FlushDenormals::new();
     let plain = Device::flex();
     let device = plain.clone().autodiff();
     device.seed(config.seed);
@@ -312,15 +312,39 @@ fn scalar(tensor: Tensor<1>) -> Result<f64> {
     Ok(f64::from(values[0]))
 }
 
-/// Denormal floats make the LSTM's backward pass many times slower as gradients vanish;
-/// flushing them to zero costs nothing measurable in accuracy.
-fn flush_denormals_to_zero() {
+/// Flushes denormal floats to zero on this thread while alive: they make the LSTM's backward
+/// pass many times slower as gradients vanish, at no measurable cost in accuracy. Restored on
+/// drop, so that scoring afterwards gives exactly what a fresh process gives.
+struct FlushDenormals {
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: only sets the FTZ (bit 15) and DAZ (bit 6) flags of this thread's MXCSR.
+    saved: u32,
+}
+
+impl FlushDenormals {
+    #[allow(deprecated)] // _mm_getcsr/_mm_setcsr: no replacement in std yet
+    fn new() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_getcsr, _mm_setcsr};
+            // SAFETY: reads this thread's MXCSR and sets its FTZ (bit 15) and DAZ (bit 6).
+            let saved = unsafe { _mm_getcsr() };
+            unsafe { _mm_setcsr(saved | 0x8040) };
+            Self { saved }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        Self {}
+    }
+}
+
+impl Drop for FlushDenormals {
     #[allow(deprecated)]
-    unsafe {
-        use std::arch::x86_64::{_mm_getcsr, _mm_setcsr};
-        _mm_setcsr(_mm_getcsr() | 0x8040);
+    fn drop(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: restores the MXCSR value read in `new` on this same thread (the guard is not
+        // `Send`-moved: it lives on `train`'s stack).
+        unsafe {
+            std::arch::x86_64::_mm_setcsr(self.saved)
+        };
     }
 }
 

@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long, default_value_t = 100)]
     windows: usize,
     /// Detector model directory (needs a `baseline.json` for attribution).
-    #[arg(long, default_value = "models/unsw-nb15-seed")]
+    #[arg(long, default_value = "models/unsw-nb15-lstm")]
     detector: PathBuf,
     /// GGUF model writing the explanations.
     #[arg(long, default_value = "models/llm/SmolLM2-135M-Instruct.Q4_1.gguf")]

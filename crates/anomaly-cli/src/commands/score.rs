@@ -33,7 +33,7 @@ pub struct Args {
     /// Parquet or CSV flow file (UNSW-NB15 columns), scored in file order.
     input: PathBuf,
     /// Detector model directory.
-    #[arg(long, default_value = "models/unsw-nb15-seed")]
+    #[arg(long, default_value = "models/unsw-nb15-lstm")]
     detector: PathBuf,
     /// Output file (default: standard output, CSV or JSON lines only).
     #[arg(long, short)]

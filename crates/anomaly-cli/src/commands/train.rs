@@ -36,17 +36,17 @@ pub struct Args {
     #[arg(long, default_value_t = 0.1)]
     validation_fraction: f64,
     /// Quantile bins per numeric feature (0: none).
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = FitOptions::default().bins)]
     bins: usize,
     /// Category values seen fewer times share the unknown code.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = FitOptions::default().min_category_count)]
     min_category_count: usize,
     /// Per numeric feature, the most frequent exact values that get a code of their own
     /// (0: none).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = FitOptions::default().exact_values)]
     exact_values: usize,
     /// Training occurrences an exact value needs to get a code.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = FitOptions::default().min_value_count)]
     min_value_count: usize,
     /// Hidden sizes of the stacked LSTM layers, e.g. `64` or `64,32`.
     #[arg(long, value_delimiter = ',')]
@@ -197,13 +197,18 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         architecture: trained.architecture.clone(),
         threshold: 0.5,
     };
-    let detector = Detector::from_parts(
+    Detector::from_parts(
         trained.model,
         preprocessor,
         manifest.clone(),
         lstm_detector::Backend::default().device(),
     )?
-    .with_baseline(baseline)?;
+    .with_baseline(baseline)?
+    .write_dir(&args.out)?;
+    // The card reports what the written files score: reloading also proves the directory is
+    // complete and consistent.
+    let detector = Detector::from_dir(&args.out)
+        .with_context(|| format!("reloading {}", args.out.display()))?;
     let probabilities: Vec<f32> = detector
         .predict_sliding(&test_rows.rows, 1024)?
         .iter()
@@ -214,8 +219,6 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         test_rows.window_labels(),
         manifest.threshold,
     );
-
-    detector.write_dir(&args.out)?;
     let card = ModelCard {
         id,
         data,
@@ -243,8 +246,6 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         test,
     };
     card.write(&args.out)?;
-    // Reloading proves the directory is complete and consistent.
-    Detector::from_dir(&args.out).with_context(|| format!("reloading {}", args.out.display()))?;
     println!(
         "{}: trained in {:.0} s (best epoch {} of {}); test windows: accuracy {:.4}, macro F1 \
          {:.4}, ROC AUC {:.4}",
