@@ -49,20 +49,29 @@ fn bench_model(c: &mut Criterion, model: &str, detector: &Detector) {
         b.iter(|| detector.attribute(black_box(&flows)).unwrap())
     });
 
-    let mut group = c.benchmark_group(format!("detector_batch/{model}"));
-    for batch in [1usize, 64, 1024] {
-        let windows: Vec<f32> = window
-            .iter()
-            .copied()
-            .cycle()
-            .take(batch * window.len())
-            .collect();
-        group.throughput(Throughput::Elements(batch as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(batch), &windows, |b, w| {
-            b.iter(|| detector.probabilities(black_box(w)).unwrap())
-        });
+    // The hand-written forward (`probabilities`, what everything uses) and Burn's module
+    // (`burn_probabilities`, the reference) on the same windows.
+    type Forward = fn(&Detector, &[f32]) -> lstm_detector::Result<Vec<f32>>;
+    let paths: [(&str, Forward); 2] = [
+        ("detector_batch", Detector::probabilities),
+        ("burn_batch", Detector::burn_probabilities),
+    ];
+    for (name, forward) in paths {
+        let mut group = c.benchmark_group(format!("{name}/{model}"));
+        for batch in [1usize, 64, 1024] {
+            let windows: Vec<f32> = window
+                .iter()
+                .copied()
+                .cycle()
+                .take(batch * window.len())
+                .collect();
+            group.throughput(Throughput::Elements(batch as u64));
+            group.bench_with_input(BenchmarkId::from_parameter(batch), &windows, |b, w| {
+                b.iter(|| forward(detector, black_box(w)).unwrap())
+            });
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 criterion_group!(detector, benches);

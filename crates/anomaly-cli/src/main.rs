@@ -26,7 +26,7 @@ enum Command {
     /// Score every window of a flow file, in file order, into CSV, JSON lines or Parquet.
     Score(commands::score::Args),
     /// Train a detector on a labelled flow file under the evaluation protocol.
-    Train(commands::train::Args),
+    Train(Box<commands::train::Args>),
 }
 
 fn main() -> anyhow::Result<()> {

@@ -103,7 +103,8 @@ pub fn loss_png(path: &Path, history: &[EpochReport], best_epoch: usize) -> anyh
         .label_style(("sans-serif", 16))
         .draw()
         .map_err(plot_error)?;
-    let series: [(&str, RGBColor, fn(&EpochReport) -> f64); 2] = [
+    type Series = (&'static str, RGBColor, fn(&EpochReport) -> f64);
+    let series: [Series; 2] = [
         ("train", BLUE, |r| r.train_loss),
         ("validation", RED, |r| r.validation_loss),
     ];

@@ -34,6 +34,17 @@ pub enum Error {
         /// Features per flow.
         columns: usize,
     },
+    /// An encoded window holds a code the model's embedding does not have (windows from
+    /// [`flow_features::Preprocessor`] never do).
+    #[error("column {column} holds {value}, not a code below {cardinality}")]
+    CodeOutOfRange {
+        /// The input column.
+        column: usize,
+        /// The value found.
+        value: f32,
+        /// Codes the column's embedding holds.
+        cardinality: usize,
+    },
     /// Training could not run with the given data or settings.
     #[error("training: {0}")]
     Training(String),

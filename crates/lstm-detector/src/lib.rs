@@ -21,9 +21,11 @@
 #![deny(missing_docs)]
 
 mod backend;
+mod denormals;
 mod detector;
 mod error;
 mod evaluation;
+mod fast;
 mod model;
 mod model_dir;
 mod onnx_import;

@@ -99,10 +99,11 @@ impl LstmDetectorConfig {
 
 /// Where the numeric and code columns sit, and each code column's offset in the shared table.
 #[derive(Debug, Clone, Default)]
-struct ColumnLayout {
-    numeric: Vec<i64>,
-    codes: Vec<i64>,
-    offsets: Vec<i64>,
+pub(crate) struct ColumnLayout {
+    pub(crate) numeric: Vec<i64>,
+    pub(crate) codes: Vec<i64>,
+    pub(crate) offsets: Vec<i64>,
+    pub(crate) cardinalities: Vec<usize>,
 }
 
 impl ColumnLayout {
@@ -124,6 +125,7 @@ impl ColumnLayout {
             numeric,
             codes: embedding.columns.iter().map(|&c| c as i64).collect(),
             offsets,
+            cardinalities: embedding.cardinalities.clone(),
         }
     }
 }
@@ -180,6 +182,11 @@ impl LstmDetector {
             features = relu(layer.forward(self.dropout.forward(features)));
         }
         self.output.forward(self.dropout.forward(features))
+    }
+
+    /// Where the numeric and code columns sit.
+    pub(crate) fn layout(&self) -> &ColumnLayout {
+        &self.layout
     }
 
     /// Per-flow features the first LSTM reads: numeric columns, then the embedded codes.

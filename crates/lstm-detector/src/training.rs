@@ -15,6 +15,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::denormals::FlushDenormals;
 use crate::error::{Error, Result};
 use crate::evaluation::Evaluation;
 use crate::model::{EmbeddingLayout, LstmDetector, LstmDetectorConfig};
@@ -183,6 +184,7 @@ pub fn train(
     let _running = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Denormals make the backward pass many times slower as gradients vanish.
     let _flush = FlushDenormals::new();
     let plain = Device::flex();
     let device = plain.clone().autodiff();
@@ -310,42 +312,6 @@ fn scalar(tensor: Tensor<1>) -> Result<f64> {
         .try_to_vec::<f32>()
         .map_err(|e| Error::Backend(format!("{e:?}")))?;
     Ok(f64::from(values[0]))
-}
-
-/// Flushes denormal floats to zero on this thread while alive: they make the LSTM's backward
-/// pass many times slower as gradients vanish, at no measurable cost in accuracy. Restored on
-/// drop, so that scoring afterwards gives exactly what a fresh process gives.
-struct FlushDenormals {
-    #[cfg(target_arch = "x86_64")]
-    saved: u32,
-}
-
-impl FlushDenormals {
-    #[allow(deprecated)] // _mm_getcsr/_mm_setcsr: no replacement in std yet
-    fn new() -> Self {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_mm_getcsr, _mm_setcsr};
-            // SAFETY: reads this thread's MXCSR and sets its FTZ (bit 15) and DAZ (bit 6).
-            let saved = unsafe { _mm_getcsr() };
-            unsafe { _mm_setcsr(saved | 0x8040) };
-            Self { saved }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        Self {}
-    }
-}
-
-impl Drop for FlushDenormals {
-    #[allow(deprecated)]
-    fn drop(&mut self) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: restores the MXCSR value read in `new` on this same thread (the guard is not
-        // `Send`-moved: it lives on `train`'s stack).
-        unsafe {
-            std::arch::x86_64::_mm_setcsr(self.saved)
-        };
-    }
 }
 
 #[cfg(test)]

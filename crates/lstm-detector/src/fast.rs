@@ -1,0 +1,515 @@
+//! A hand-written forward pass over the Burn network's weights, for inference.
+//!
+//! The LSTM is a few small matrix products per step; Burn's general tensor machinery spends
+//! more time dispatching and allocating than computing them. This path copies the weights once
+//! into plain row-major buffers (the four gates side by side), projects all flows of a batch
+//! through each layer's input weights in one matrix product, then runs one product per step for
+//! the recurrent weights, with no allocation inside the loop. Large batches are split across
+//! threads. It computes what [`LstmDetector::forward`] computes, to float rounding (the tests
+//! hold it within 1e-5 of Burn).
+
+use burn::module::Param;
+use burn::nn::{Linear, Lstm};
+use burn::tensor::Tensor;
+
+use crate::denormals::FlushDenormals;
+use crate::error::{Error, Result};
+use crate::model::LstmDetector;
+
+/// Windows per thread below which a batch is not split.
+const WINDOWS_PER_THREAD: usize = 128;
+
+/// The network's weights as plain buffers.
+#[derive(Debug, Clone)]
+pub(crate) struct FastNetwork {
+    input_columns: usize,
+    numeric: Vec<usize>,
+    codes: Vec<CodeColumn>,
+    table: Vec<f32>,
+    dim: usize,
+    layers: Vec<FastLstm>,
+    head: Vec<Dense>,
+    output: Dense,
+    threads: usize,
+}
+
+#[derive(Debug, Clone)]
+struct CodeColumn {
+    column: usize,
+    offset: usize,
+    cardinality: usize,
+}
+
+#[derive(Debug, Clone)]
+struct FastLstm {
+    d_input: usize,
+    d_hidden: usize,
+    /// `[d_input, 4 · d_hidden]`, gates in the order input, forget, cell, output.
+    input_weights: Vec<f32>,
+    /// `[d_hidden, 4 · d_hidden]`, same order.
+    hidden_weights: Vec<f32>,
+    /// Input and hidden biases summed, `[4 · d_hidden]`.
+    bias: Vec<f32>,
+}
+
+#[derive(Debug, Clone)]
+struct Dense {
+    d_input: usize,
+    d_output: usize,
+    /// `[d_input, d_output]`, as Burn stores a `Linear`'s weight.
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+fn values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
+    tensor
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| Error::Backend(format!("{e:?}")))
+}
+
+fn param<const D: usize>(param: &Param<Tensor<D>>) -> Result<Vec<f32>> {
+    values(param.val())
+}
+
+impl Dense {
+    fn new(linear: &Linear) -> Result<Self> {
+        let [d_input, d_output] = linear.weight.val().dims();
+        let bias = match &linear.bias {
+            Some(bias) => param(bias)?,
+            None => vec![0.0; d_output],
+        };
+        Ok(Self {
+            d_input,
+            d_output,
+            weight: param(&linear.weight)?,
+            bias,
+        })
+    }
+
+    /// `out[rows, d_output] = input[rows, d_input] · weight + bias`.
+    fn apply(&self, input: &[f32], rows: usize, out: &mut [f32]) {
+        for row in out.chunks_exact_mut(self.d_output).take(rows) {
+            row.copy_from_slice(&self.bias);
+        }
+        gemm(
+            rows,
+            self.d_input,
+            self.d_output,
+            input,
+            &self.weight,
+            out,
+            1.0,
+        );
+    }
+}
+
+impl FastLstm {
+    fn new(lstm: &Lstm) -> Result<Self> {
+        let forget = lstm.forget_gate.as_ref().ok_or_else(|| {
+            Error::InvalidModel("the fast forward needs an LSTM with a forget gate".into())
+        })?;
+        let gates = [&lstm.input_gate, forget, &lstm.cell_gate, &lstm.output_gate];
+        let d_hidden = lstm.d_hidden;
+        let d_input = gates[0].input_transform.weight.val().dims()[0];
+        let width = 4 * d_hidden;
+        let mut input_weights = vec![0.0; d_input * width];
+        let mut hidden_weights = vec![0.0; d_hidden * width];
+        let mut bias = vec![0.0; width];
+        for (g, gate) in gates.iter().enumerate() {
+            let input = Dense::new(&gate.input_transform)?;
+            let hidden = Dense::new(&gate.hidden_transform)?;
+            for (r, row) in input.weight.chunks_exact(d_hidden).enumerate() {
+                input_weights[r * width + g * d_hidden..][..d_hidden].copy_from_slice(row);
+            }
+            for (r, row) in hidden.weight.chunks_exact(d_hidden).enumerate() {
+                hidden_weights[r * width + g * d_hidden..][..d_hidden].copy_from_slice(row);
+            }
+            for k in 0..d_hidden {
+                bias[g * d_hidden + k] = input.bias[k] + hidden.bias[k];
+            }
+        }
+        Ok(Self {
+            d_input,
+            d_hidden,
+            input_weights,
+            hidden_weights,
+            bias,
+        })
+    }
+}
+
+impl FastNetwork {
+    /// Copies the weights of `model`, which reads `input_columns` columns per flow.
+    pub(crate) fn new(model: &LstmDetector, input_columns: usize) -> Result<Self> {
+        let layout = model.layout();
+        let (table, dim) = match &model.embedding {
+            Some(embedding) => {
+                let [_, dim] = embedding.weight.val().dims();
+                (param(&embedding.weight)?, dim)
+            }
+            None => (Vec::new(), 0),
+        };
+        let codes = layout
+            .codes
+            .iter()
+            .zip(&layout.offsets)
+            .zip(&layout.cardinalities)
+            .map(|((&column, &offset), &cardinality)| CodeColumn {
+                column: column as usize,
+                offset: offset as usize,
+                cardinality,
+            })
+            .collect();
+        let numeric = if model.embedding.is_some() {
+            layout.numeric.iter().map(|&c| c as usize).collect()
+        } else {
+            (0..input_columns).collect()
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(Self {
+            input_columns,
+            numeric,
+            codes,
+            table,
+            dim,
+            layers: model
+                .layers
+                .iter()
+                .map(FastLstm::new)
+                .collect::<Result<_>>()?,
+            head: model.head.iter().map(Dense::new).collect::<Result<_>>()?,
+            output: Dense::new(&model.output)?,
+            threads,
+        })
+    }
+
+    fn flow_features(&self) -> usize {
+        self.numeric.len() + self.codes.len() * self.dim
+    }
+
+    /// Attack probabilities of `batch` windows of `steps` flows, concatenated row-major.
+    pub(crate) fn probabilities(&self, windows: &[f32], steps: usize) -> Result<Vec<f32>> {
+        let per_window = steps * self.input_columns;
+        let batch = windows.len() / per_window;
+        self.check_codes(windows)?;
+        let mut out = vec![0.0; batch];
+        let threads = (batch / WINDOWS_PER_THREAD).clamp(1, self.threads);
+        if threads == 1 {
+            self.forward(windows, steps, &mut out);
+        } else {
+            let chunk = batch.div_ceil(threads);
+            std::thread::scope(|scope| {
+                for (windows, out) in windows
+                    .chunks(chunk * per_window)
+                    .zip(out.chunks_mut(chunk))
+                {
+                    scope.spawn(move || self.forward(windows, steps, out));
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every code column must hold a whole number inside its embedding table.
+    fn check_codes(&self, windows: &[f32]) -> Result<()> {
+        for flow in windows.chunks_exact(self.input_columns) {
+            for code in &self.codes {
+                let value = flow[code.column];
+                if !(value >= 0.0 && value < code.cardinality as f32 && value.fract() == 0.0) {
+                    return Err(Error::CodeOutOfRange {
+                        column: code.column,
+                        value,
+                        cardinality: code.cardinality,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The forward pass of one chunk of windows into `out` (one probability each), compiled
+    /// for AVX2 + FMA when the CPU has them (8 lanes instead of SSE2's 4).
+    fn forward(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
+        let _flush = FlushDenormals::new();
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports both features, checked just above.
+            return unsafe { self.forward_avx2(windows, steps, out) };
+        }
+        self.forward_portable(windows, steps, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn forward_avx2(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
+        self.forward_portable(windows, steps, out);
+    }
+
+    /// Everything below is inlined into the caller, so it is compiled for its features.
+    #[inline(always)]
+    fn forward_portable(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
+        let batch = out.len();
+        let rows = batch * steps;
+        let width = self.flow_features();
+        // Per flow: numeric columns, then each code's embedding row.
+        let mut flows = vec![0.0f32; rows * width];
+        for (flow, features) in windows
+            .chunks_exact(self.input_columns)
+            .zip(flows.chunks_exact_mut(width))
+        {
+            for (slot, &column) in features.iter_mut().zip(&self.numeric) {
+                *slot = flow[column];
+            }
+            if self.codes.is_empty() {
+                continue;
+            }
+            let embedded = &mut features[self.numeric.len()..];
+            for (code, target) in self.codes.iter().zip(embedded.chunks_exact_mut(self.dim)) {
+                let row = code.offset + flow[code.column] as usize;
+                target.copy_from_slice(&self.table[row * self.dim..][..self.dim]);
+            }
+        }
+
+        let mut sequence = flows.clone();
+        let mut hidden = Vec::new();
+        for (index, layer) in self.layers.iter().enumerate() {
+            let last = index + 1 == self.layers.len();
+            let (h, outputs) = run_layer(layer, &sequence, batch, steps, !last);
+            hidden = h;
+            sequence = outputs;
+        }
+
+        // Head: [last hidden state, newest flow] through ReLU layers, then the output.
+        let mut features = hidden;
+        let mut d_features = self.layers.last().map_or(width, |l| l.d_hidden);
+        if !self.head.is_empty() {
+            let joined_width = d_features + width;
+            let mut joined = vec![0.0; batch * joined_width];
+            for b in 0..batch {
+                let row = &mut joined[b * joined_width..][..joined_width];
+                row[..d_features].copy_from_slice(&features[b * d_features..][..d_features]);
+                row[d_features..]
+                    .copy_from_slice(&flows[(b * steps + steps - 1) * width..][..width]);
+            }
+            features = joined;
+            d_features = joined_width;
+            for layer in &self.head {
+                let mut next = vec![0.0; batch * layer.d_output];
+                layer.apply(&features, batch, &mut next);
+                next.iter_mut().for_each(|x| *x = x.max(0.0));
+                features = next;
+                d_features = layer.d_output;
+            }
+        }
+        debug_assert_eq!(d_features, self.output.d_input);
+        let mut logits = vec![0.0; batch];
+        self.output.apply(&features, batch, &mut logits);
+        for (p, z) in out.iter_mut().zip(logits) {
+            *p = sigmoid(z);
+        }
+    }
+}
+
+/// Runs one LSTM layer over `batch × steps` flows (row `b · steps + t`). Returns the last
+/// hidden state `[batch, d_hidden]` and, when `keep_sequence`, every step's hidden state.
+#[inline(always)]
+fn run_layer(
+    layer: &FastLstm,
+    input: &[f32],
+    batch: usize,
+    steps: usize,
+    keep_sequence: bool,
+) -> (Vec<f32>, Vec<f32>) {
+    let hidden_size = layer.d_hidden;
+    let width = 4 * hidden_size;
+    let rows = batch * steps;
+    // Every flow's input projection at once: [rows, 4H].
+    let mut projected = vec![0.0; rows * width];
+    for row in projected.chunks_exact_mut(width) {
+        row.copy_from_slice(&layer.bias);
+    }
+    gemm(
+        rows,
+        layer.d_input,
+        width,
+        input,
+        &layer.input_weights,
+        &mut projected,
+        1.0,
+    );
+    let mut hidden = vec![0.0; batch * hidden_size];
+    let mut cell = vec![0.0; hidden_size];
+    let mut gates = vec![0.0; width];
+    let mut cell_tanh = vec![0.0; hidden_size];
+    let mut sequence = if keep_sequence {
+        vec![0.0; rows * hidden_size]
+    } else {
+        Vec::new()
+    };
+    // Windows are independent: run each through all steps while its state is in cache.
+    for (b, h) in hidden.chunks_exact_mut(hidden_size).enumerate() {
+        cell.fill(0.0);
+        for t in 0..steps {
+            let row = b * steps + t;
+            gates.copy_from_slice(&projected[row * width..][..width]);
+            // h₀ = 0: the first step has no recurrent term.
+            if t > 0 {
+                add_row_times_matrix(h, &layer.hidden_weights, &mut gates);
+            }
+            // Gates input, forget, cell, output: sigmoid, sigmoid, tanh, sigmoid.
+            let (sigmoid_gates, rest) = gates.split_at_mut(2 * hidden_size);
+            let (candidate, output_gate) = rest.split_at_mut(hidden_size);
+            sigmoid_in_place(sigmoid_gates);
+            tanh_in_place(candidate);
+            sigmoid_in_place(output_gate);
+            let (input_gate, forget_gate) = sigmoid_gates.split_at(hidden_size);
+            for k in 0..hidden_size {
+                cell[k] = forget_gate[k] * cell[k] + input_gate[k] * candidate[k];
+            }
+            cell_tanh.copy_from_slice(&cell);
+            tanh_in_place(&mut cell_tanh);
+            for k in 0..hidden_size {
+                h[k] = output_gate[k] * cell_tanh[k];
+            }
+            if keep_sequence {
+                sequence[row * hidden_size..][..hidden_size].copy_from_slice(h);
+            }
+        }
+    }
+    (hidden, sequence)
+}
+
+/// `out += row · matrix` for a `[row.len(), out.len()]` row-major matrix. Blocks of outputs
+/// are accumulated in registers over the whole row and stored once, 32 at a time so that four
+/// vector additions are in flight: for the LSTM's small recurrent products this beats a
+/// packed matrix multiplication, which would repack the weights at every step.
+#[inline(always)]
+fn add_row_times_matrix(row: &[f32], matrix: &[f32], out: &mut [f32]) {
+    let n = out.len();
+    let mut start = 0;
+    while start + 32 <= n {
+        accumulate::<32>(row, matrix, n, start, out);
+        start += 32;
+    }
+    while start + 8 <= n {
+        accumulate::<8>(row, matrix, n, start, out);
+        start += 8;
+    }
+    for j in start..n {
+        out[j] += row
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| x * matrix[k * n + j])
+            .sum::<f32>();
+    }
+}
+
+/// `out[start..start + L] += row · matrix[.., start..start + L]`.
+#[inline(always)]
+fn accumulate<const L: usize>(
+    row: &[f32],
+    matrix: &[f32],
+    n: usize,
+    start: usize,
+    out: &mut [f32],
+) {
+    let out: &mut [f32; L] = (&mut out[start..start + L]).try_into().expect("L outputs");
+    let mut sum = *out;
+    for (k, &x) in row.iter().enumerate() {
+        let weights: &[f32; L] = matrix[k * n + start..][..L].try_into().expect("L weights");
+        for l in 0..L {
+            sum[l] += x * weights[l];
+        }
+    }
+    *out = sum;
+}
+
+#[inline(always)]
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + fast_exp(-x))
+}
+
+/// Branch-free loops over slices, which the compiler vectorizes.
+#[inline(always)]
+fn sigmoid_in_place(xs: &mut [f32]) {
+    for x in xs {
+        *x = sigmoid(*x);
+    }
+}
+
+/// `tanh(x) = 2·sigmoid(2x) − 1`; absolute error stays near 1e-7.
+#[inline(always)]
+fn tanh_in_place(xs: &mut [f32]) {
+    for x in xs {
+        *x = 2.0 * sigmoid(2.0 * *x) - 1.0;
+    }
+}
+
+/// `e^x` to about 2 ulp, without branches or library calls so that loops over it vectorize:
+/// `x = n·ln 2 + r` with `|r| ≤ ln 2 / 2`, a degree-6 polynomial for `e^r`, and `2^n` built in
+/// the exponent bits. Inputs are clamped to ±87 (sigmoid saturates long before).
+#[inline(always)]
+fn fast_exp(x: f32) -> f32 {
+    // Adding and subtracting 1.5 · 2²³ rounds to the nearest integer in plain f32 arithmetic
+    // (`f32::round` is a library call that stops vectorization).
+    const ROUNDER: f32 = 12_582_912.0;
+    let x = x.clamp(-87.0, 87.0);
+    let n = (x * std::f32::consts::LOG2_E + ROUNDER) - ROUNDER;
+    // ln 2 in two parts (Cephes): the first has 9 significant bits, so `n · part` is exact.
+    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5
+                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    p * scale
+}
+
+/// `c[m, n] = a[m, k] · b[k, n] + beta · c`, all row-major and contiguous.
+fn gemm(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], beta: f32) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    // SAFETY: the assertion keeps every access in bounds for these dimensions and strides;
+    // `c` is exclusively borrowed, so it aliases neither `a` nor `b`.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            k as isize,
+            1,
+            b.as_ptr(),
+            n as isize,
+            1,
+            beta,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_exp_and_activations_match_the_library_functions() {
+        for i in -9000..=9000 {
+            let x = i as f32 / 100.0;
+            if x.abs() <= 87.0 {
+                let relative = (fast_exp(x) - x.exp()).abs() / x.exp();
+                assert!(relative < 1e-6, "exp({x}): {relative}");
+            }
+            let mut t = [x];
+            tanh_in_place(&mut t);
+            assert!((t[0] - x.tanh()).abs() < 2e-7, "tanh({x}): {}", t[0]);
+            let s = sigmoid(x);
+            assert!((s - 1.0 / (1.0 + (-x).exp())).abs() < 2e-7, "sigmoid({x})");
+        }
+        assert_eq!(sigmoid(-1000.0), 1.0 / (1.0 + fast_exp(87.0)));
+        assert_eq!(sigmoid(1000.0), 1.0);
+    }
+}
