@@ -271,11 +271,13 @@ impl FastNetwork {
             }
         }
 
-        let mut sequence = flows.clone();
         let mut hidden = Vec::new();
+        let mut sequence = Vec::new();
         for (index, layer) in self.layers.iter().enumerate() {
             let last = index + 1 == self.layers.len();
-            let (h, outputs) = run_layer(layer, &sequence, batch, steps, !last);
+            // The first layer reads the flows; each later one its predecessor's outputs.
+            let input = if index == 0 { &flows } else { &sequence };
+            let (h, outputs) = run_layer(layer, input, batch, steps, !last);
             hidden = h;
             sequence = outputs;
         }
