@@ -40,15 +40,19 @@ struct CodeColumn {
     cardinality: usize,
 }
 
+/// Position of the cell (candidate) gate among input, forget, cell, output.
+const CELL_GATE: usize = 2;
+
 #[derive(Debug, Clone)]
 struct FastLstm {
     d_input: usize,
     d_hidden: usize,
-    /// `[d_input, 4 · d_hidden]`, gates in the order input, forget, cell, output.
+    /// `[d_input, 4 · d_hidden]`, gates in the order input, forget, cell, output; the cell
+    /// gate's columns doubled.
     input_weights: Vec<f32>,
     /// `[d_hidden, 4 · d_hidden]`, same order.
     hidden_weights: Vec<f32>,
-    /// Input and hidden biases summed, `[4 · d_hidden]`.
+    /// Input and hidden biases summed, `[4 · d_hidden]`; the cell gate's doubled.
     bias: Vec<f32>,
 }
 
@@ -117,16 +121,24 @@ impl FastLstm {
         let mut hidden_weights = vec![0.0; d_hidden * width];
         let mut bias = vec![0.0; width];
         for (g, gate) in gates.iter().enumerate() {
+            // The cell gate's pre-activation is doubled (exact in floating point) so that one
+            // sigmoid pass serves all gates: tanh(x) = 2·sigmoid(2x) − 1.
+            let scale = if g == CELL_GATE { 2.0 } else { 1.0 };
             let input = Dense::new(&gate.input_transform)?;
             let hidden = Dense::new(&gate.hidden_transform)?;
-            for (r, row) in input.weight.chunks_exact(d_hidden).enumerate() {
-                input_weights[r * width + g * d_hidden..][..d_hidden].copy_from_slice(row);
-            }
-            for (r, row) in hidden.weight.chunks_exact(d_hidden).enumerate() {
-                hidden_weights[r * width + g * d_hidden..][..d_hidden].copy_from_slice(row);
+            for (weights, source) in [
+                (&mut input_weights, &input.weight),
+                (&mut hidden_weights, &hidden.weight),
+            ] {
+                for (r, row) in source.chunks_exact(d_hidden).enumerate() {
+                    let target = &mut weights[r * width + g * d_hidden..][..d_hidden];
+                    for (t, &w) in target.iter_mut().zip(row) {
+                        *t = scale * w;
+                    }
+                }
             }
             for k in 0..d_hidden {
-                bias[g * d_hidden + k] = input.bias[k] + hidden.bias[k];
+                bias[g * d_hidden + k] = scale * (input.bias[k] + hidden.bias[k]);
             }
         }
         Ok(Self {
@@ -237,18 +249,19 @@ impl FastNetwork {
             // SAFETY: the CPU supports both features, checked just above.
             return unsafe { self.forward_avx2(windows, steps, out) };
         }
-        self.forward_portable(windows, steps, out);
+        self.forward_with::<false>(windows, steps, out);
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn forward_avx2(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
-        self.forward_portable(windows, steps, out);
+        self.forward_with::<true>(windows, steps, out);
     }
 
-    /// Everything below is inlined into the caller, so it is compiled for its features.
+    /// Everything below is inlined into the caller, so it is compiled for its features;
+    /// `FMA` says whether fused multiply-adds are single instructions there.
     #[inline(always)]
-    fn forward_portable(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
+    fn forward_with<const FMA: bool>(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
         let batch = out.len();
         let rows = batch * steps;
         let width = self.flow_features();
@@ -277,7 +290,7 @@ impl FastNetwork {
             let last = index + 1 == self.layers.len();
             // The first layer reads the flows; each later one its predecessor's outputs.
             let input = if index == 0 { &flows } else { &sequence };
-            let (h, outputs) = run_layer(layer, input, batch, steps, !last);
+            let (h, outputs) = run_layer::<FMA>(layer, input, batch, steps, !last);
             hidden = h;
             sequence = outputs;
         }
@@ -313,10 +326,14 @@ impl FastNetwork {
     }
 }
 
+/// Windows advanced together through each step: their recurrent products share every weight
+/// load and give the CPU independent multiply-add chains to overlap.
+const WINDOWS_PER_BLOCK: usize = 4;
+
 /// Runs one LSTM layer over `batch × steps` flows (row `b · steps + t`). Returns the last
 /// hidden state `[batch, d_hidden]` and, when `keep_sequence`, every step's hidden state.
 #[inline(always)]
-fn run_layer(
+fn run_layer<const FMA: bool>(
     layer: &FastLstm,
     input: &[f32],
     batch: usize,
@@ -341,90 +358,133 @@ fn run_layer(
         1.0,
     );
     let mut hidden = vec![0.0; batch * hidden_size];
-    let mut cell = vec![0.0; hidden_size];
-    let mut gates = vec![0.0; width];
-    let mut cell_tanh = vec![0.0; hidden_size];
+    let mut cell = vec![0.0; WINDOWS_PER_BLOCK * hidden_size];
+    let mut gates = vec![0.0; WINDOWS_PER_BLOCK * width];
     let mut sequence = if keep_sequence {
         vec![0.0; rows * hidden_size]
     } else {
         Vec::new()
     };
-    // Windows are independent: run each through all steps while its state is in cache.
-    for (b, h) in hidden.chunks_exact_mut(hidden_size).enumerate() {
+    // A block of windows goes through all steps while its state is in cache.
+    for (block, h) in hidden
+        .chunks_mut(WINDOWS_PER_BLOCK * hidden_size)
+        .enumerate()
+    {
+        let first = block * WINDOWS_PER_BLOCK;
+        let windows = h.len() / hidden_size;
+        let gates = &mut gates[..windows * width];
+        let cell = &mut cell[..windows * hidden_size];
         cell.fill(0.0);
         for t in 0..steps {
-            let row = b * steps + t;
-            gates.copy_from_slice(&projected[row * width..][..width]);
+            for (w, g) in gates.chunks_exact_mut(width).enumerate() {
+                g.copy_from_slice(&projected[((first + w) * steps + t) * width..][..width]);
+            }
             // h₀ = 0: the first step has no recurrent term.
             if t > 0 {
-                add_row_times_matrix(h, &layer.hidden_weights, &mut gates);
+                add_rows_times_matrix::<FMA>(h, hidden_size, &layer.hidden_weights, gates);
             }
-            // Gates input, forget, cell, output: sigmoid, sigmoid, tanh, sigmoid.
-            let (sigmoid_gates, rest) = gates.split_at_mut(2 * hidden_size);
-            let (candidate, output_gate) = rest.split_at_mut(hidden_size);
-            sigmoid_in_place(sigmoid_gates);
-            tanh_in_place(candidate);
-            sigmoid_in_place(output_gate);
-            let (input_gate, forget_gate) = sigmoid_gates.split_at(hidden_size);
-            for k in 0..hidden_size {
-                cell[k] = forget_gate[k] * cell[k] + input_gate[k] * candidate[k];
-            }
-            cell_tanh.copy_from_slice(&cell);
-            tanh_in_place(&mut cell_tanh);
-            for k in 0..hidden_size {
-                h[k] = output_gate[k] * cell_tanh[k];
+            // One pass for all four gates: the cell gate's weights were doubled, so its
+            // sigmoid s gives tanh as 2s − 1.
+            sigmoid_in_place(gates);
+            for ((g, c), h) in gates
+                .chunks_exact(width)
+                .zip(cell.chunks_exact_mut(hidden_size))
+                .zip(h.chunks_exact_mut(hidden_size))
+            {
+                let (input_gate, rest) = g.split_at(hidden_size);
+                let (forget_gate, rest) = rest.split_at(hidden_size);
+                let (candidate, output_gate) = rest.split_at(hidden_size);
+                for k in 0..hidden_size {
+                    let candidate = 2.0 * candidate[k] - 1.0;
+                    c[k] = madd::<FMA>(forget_gate[k], c[k], input_gate[k] * candidate);
+                    h[k] = output_gate[k] * tanh(c[k]);
+                }
             }
             if keep_sequence {
-                sequence[row * hidden_size..][..hidden_size].copy_from_slice(h);
+                for (w, h) in h.chunks_exact(hidden_size).enumerate() {
+                    sequence[((first + w) * steps + t) * hidden_size..][..hidden_size]
+                        .copy_from_slice(h);
+                }
             }
         }
     }
     (hidden, sequence)
 }
 
-/// `out += row · matrix` for a `[row.len(), out.len()]` row-major matrix. Blocks of outputs
-/// are accumulated in registers over the whole row and stored once, 32 at a time so that four
-/// vector additions are in flight: for the LSTM's small recurrent products this beats a
-/// packed matrix multiplication, which would repack the weights at every step.
+/// `a · b + c`, as one fused instruction where the caller is compiled with FMA (without it,
+/// `mul_add` would be a slow library call).
 #[inline(always)]
-fn add_row_times_matrix(row: &[f32], matrix: &[f32], out: &mut [f32]) {
-    let n = out.len();
-    let mut start = 0;
-    while start + 32 <= n {
-        accumulate::<32>(row, matrix, n, start, out);
-        start += 32;
-    }
-    while start + 8 <= n {
-        accumulate::<8>(row, matrix, n, start, out);
-        start += 8;
-    }
-    for j in start..n {
-        out[j] += row
-            .iter()
-            .enumerate()
-            .map(|(k, &x)| x * matrix[k * n + j])
-            .sum::<f32>();
+fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FMA { a.mul_add(b, c) } else { a * b + c }
+}
+
+/// `out += rows · matrix` for `rows` of `k` values and a `[k, n]` row-major matrix. Blocks of
+/// outputs are accumulated in registers over the whole row and stored once: for the LSTM's
+/// small recurrent products this beats a packed matrix multiplication, which would repack the
+/// weights at every step.
+#[inline(always)]
+fn add_rows_times_matrix<const FMA: bool>(rows: &[f32], k: usize, matrix: &[f32], out: &mut [f32]) {
+    let n = matrix.len() / k;
+    if rows.len() == WINDOWS_PER_BLOCK * k {
+        add_block_times_matrix::<WINDOWS_PER_BLOCK, FMA>(rows, k, matrix, n, out);
+    } else {
+        for (row, out) in rows.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
+            add_block_times_matrix::<1, FMA>(row, k, matrix, n, out);
+        }
     }
 }
 
-/// `out[start..start + L] += row · matrix[.., start..start + L]`.
+/// [`add_rows_times_matrix`] for exactly `R` rows: 16 outputs of each row at a time (two AVX
+/// registers; `R × 2` independent accumulators), then 8, then one by one.
 #[inline(always)]
-fn accumulate<const L: usize>(
-    row: &[f32],
+fn add_block_times_matrix<const R: usize, const FMA: bool>(
+    rows: &[f32],
+    k: usize,
+    matrix: &[f32],
+    n: usize,
+    out: &mut [f32],
+) {
+    let mut start = 0;
+    while start + 16 <= n {
+        accumulate::<R, 16, FMA>(rows, k, matrix, n, start, out);
+        start += 16;
+    }
+    while start + 8 <= n {
+        accumulate::<R, 8, FMA>(rows, k, matrix, n, start, out);
+        start += 8;
+    }
+    while start < n {
+        accumulate::<R, 1, FMA>(rows, k, matrix, n, start, out);
+        start += 1;
+    }
+}
+
+/// `out[r, start..start + L] += rows[r, ..] · matrix[.., start..start + L]` for `R` rows.
+#[inline(always)]
+fn accumulate<const R: usize, const L: usize, const FMA: bool>(
+    rows: &[f32],
+    k: usize,
     matrix: &[f32],
     n: usize,
     start: usize,
     out: &mut [f32],
 ) {
-    let out: &mut [f32; L] = (&mut out[start..start + L]).try_into().expect("L outputs");
-    let mut sum = *out;
-    for (k, &x) in row.iter().enumerate() {
-        let weights: &[f32; L] = matrix[k * n + start..][..L].try_into().expect("L weights");
-        for l in 0..L {
-            sum[l] += x * weights[l];
+    let mut sums = [[0.0f32; L]; R];
+    for (r, sum) in sums.iter_mut().enumerate() {
+        sum.copy_from_slice(&out[r * n + start..][..L]);
+    }
+    for j in 0..k {
+        let weights: &[f32; L] = matrix[j * n + start..][..L].try_into().expect("L weights");
+        for (r, sum) in sums.iter_mut().enumerate() {
+            let x = rows[r * k + j];
+            for l in 0..L {
+                sum[l] = madd::<FMA>(x, weights[l], sum[l]);
+            }
         }
     }
-    *out = sum;
+    for (r, sum) in sums.iter().enumerate() {
+        out[r * n + start..][..L].copy_from_slice(sum);
+    }
 }
 
 #[inline(always)]
@@ -442,10 +502,8 @@ fn sigmoid_in_place(xs: &mut [f32]) {
 
 /// `tanh(x) = 2·sigmoid(2x) − 1`; absolute error stays near 1e-7.
 #[inline(always)]
-fn tanh_in_place(xs: &mut [f32]) {
-    for x in xs {
-        *x = 2.0 * sigmoid(2.0 * *x) - 1.0;
-    }
+fn tanh(x: f32) -> f32 {
+    2.0 * sigmoid(2.0 * x) - 1.0
 }
 
 /// `e^x` to about 2 ulp, without branches or library calls so that loops over it vectorize:
@@ -505,9 +563,7 @@ mod tests {
                 let relative = (fast_exp(x) - x.exp()).abs() / x.exp();
                 assert!(relative < 1e-6, "exp({x}): {relative}");
             }
-            let mut t = [x];
-            tanh_in_place(&mut t);
-            assert!((t[0] - x.tanh()).abs() < 2e-7, "tanh({x}): {}", t[0]);
+            assert!((tanh(x) - x.tanh()).abs() < 2e-7, "tanh({x}): {}", tanh(x));
             let s = sigmoid(x);
             assert!((s - 1.0 / (1.0 + (-x).exp())).abs() < 2e-7, "sigmoid({x})");
         }
