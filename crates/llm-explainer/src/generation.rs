@@ -59,12 +59,49 @@ pub struct Explanation {
     pub finish_reason: FinishReason,
     /// Tokens in the formatted prompt.
     pub prompt_tokens: usize,
+    /// Prompt tokens (the system prefix) whose state was kept from the previous request instead
+    /// of evaluated again.
+    pub cached_prompt_tokens: usize,
     /// Tokens generated.
     pub generated_tokens: usize,
     /// Phase timings.
     pub timings: Timings,
     /// The model that wrote it.
     pub model: String,
+}
+
+/// What a backend produced for one request, before timings are read.
+pub(crate) struct Answer {
+    pub(crate) text: String,
+    pub(crate) finish_reason: FinishReason,
+    pub(crate) prompt_tokens: usize,
+    pub(crate) cached_prompt_tokens: usize,
+    pub(crate) generated_tokens: usize,
+}
+
+impl Answer {
+    /// Nothing generated, for `finish_reason`.
+    pub(crate) fn empty(finish_reason: FinishReason) -> Self {
+        Self {
+            text: String::new(),
+            finish_reason,
+            prompt_tokens: 0,
+            cached_prompt_tokens: 0,
+            generated_tokens: 0,
+        }
+    }
+
+    pub(crate) fn into_explanation(self, clock: &Clock, model: &str) -> Explanation {
+        Explanation {
+            timings: clock.timings(self.generated_tokens),
+            text: self.text,
+            finish_reason: self.finish_reason,
+            prompt_tokens: self.prompt_tokens,
+            cached_prompt_tokens: self.cached_prompt_tokens,
+            generated_tokens: self.generated_tokens,
+            model: model.to_owned(),
+        }
+    }
 }
 
 /// What a [`Generation`] yields.

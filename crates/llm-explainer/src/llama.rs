@@ -12,11 +12,12 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
 
 use crate::admission::{Admission, Load, Permit};
 use crate::backend::Explainer;
 use crate::error::{Error, Result};
-use crate::generation::{Clock, Emitter, Explanation, FinishReason, Generation, TextSink};
+use crate::generation::{Answer, Clock, Emitter, FinishReason, Generation, TextSink};
 use crate::prompt::ChatMessage;
 use crate::settings::GenerationSettings;
 
@@ -197,14 +198,16 @@ impl LlamaExplainer {
 
     /// The prompt text `messages` become with this model's chat template, as generation sees it.
     pub fn format_prompt(&self, messages: &[ChatMessage]) -> Result<String> {
-        format_prompt(&self.model, &self.template, messages)
+        format_prompt(&self.model, &self.template, messages, true)
     }
 }
 
+/// `messages` through the chat template; `add_assistant` opens the answer's turn.
 fn format_prompt(
     model: &LlamaModel,
     template: &LlamaChatTemplate,
     messages: &[ChatMessage],
+    add_assistant: bool,
 ) -> Result<String> {
     let chat = messages
         .iter()
@@ -212,8 +215,116 @@ fn format_prompt(
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::Generation(format!("message: {e}")))?;
     model
-        .apply_chat_template(template, &chat, true)
+        .apply_chat_template(template, &chat, add_assistant)
         .map_err(|e| Error::Generation(format!("chat template: {e}")))
+}
+
+/// A prompt's tokens and how many of them come from its leading system messages, the part
+/// that is the same from one request to the next.
+struct PromptTokens {
+    tokens: Vec<LlamaToken>,
+    prefix: usize,
+}
+
+impl PromptTokens {
+    /// Tokenizes `messages`. The system messages are tokenized on their own when the template
+    /// renders them as a prefix of the whole prompt (ChatML, Llama 3, …; not templates that
+    /// fold the system text into the first user turn): then `prefix` counts them.
+    fn new(
+        model: &LlamaModel,
+        template: &LlamaChatTemplate,
+        messages: &[ChatMessage],
+    ) -> Result<Self> {
+        let prompt = format_prompt(model, template, messages, true)?;
+        let vocab = model.vocab();
+        let system = messages.iter().take_while(|m| m.role == "system").count();
+        if system > 0 && system < messages.len() {
+            let prefix = format_prompt(model, template, &messages[..system], false).ok();
+            let split = prefix
+                .as_deref()
+                .filter(|prefix| !prefix.is_empty())
+                .and_then(|prefix| Some((prefix, prompt.strip_prefix(prefix)?)));
+            if let Some((prefix, rest)) = split {
+                let mut tokens = vocab.tokenize(prefix.as_bytes(), true, true);
+                let prefix = tokens.len();
+                tokens.extend(vocab.tokenize(rest.as_bytes(), false, true));
+                return Ok(Self { tokens, prefix });
+            }
+        }
+        Ok(Self {
+            tokens: vocab.tokenize(prompt.as_bytes(), true, true),
+            prefix: 0,
+        })
+    }
+}
+
+/// What a worker's context holds between requests: the KV state of the last prompt's system
+/// prefix at positions `0..tokens.len()`. A request with the same prefix evaluates only the
+/// rest of its prompt, which is most of the time to first token saved on a long system prompt.
+///
+/// The prefix is always evaluated as a batch of its own, whether cached or not, so reuse changes
+/// no number the model computes: answers are the same as from a fresh context.
+#[derive(Default)]
+struct PrefixCache {
+    tokens: Vec<LlamaToken>,
+}
+
+impl PrefixCache {
+    /// Leaves the context holding `prompt`'s evaluated tokens, with the logits of the last one;
+    /// returns how many tokens were reused instead of evaluated.
+    fn evaluate(
+        &mut self,
+        context: &mut LlamaContext<'_>,
+        prompt: &PromptTokens,
+        batch: &mut LlamaBatch,
+    ) -> Result<usize> {
+        let failed =
+            |what: &str, e: &dyn std::fmt::Display| Error::Generation(format!("{what}: {e}"));
+        let (prefix, rest) = prompt.tokens.split_at(prompt.prefix);
+        // Only the prefix is reused; the previous request's own tokens follow it in the cache.
+        let reused = !prefix.is_empty()
+            && self.tokens == prefix
+            && context
+                .clear_kv_cache_seq(Some(0), Some(prefix.len() as u32), None)
+                .map_err(|e| failed("kv cache", &e))?;
+        if !reused {
+            self.tokens.clear();
+            context
+                .clear_kv_cache_seq(None, None, None)
+                .map_err(|e| failed("kv cache", &e))?;
+            if !prefix.is_empty() {
+                decode_tokens(context, batch, prefix, 0, false)
+                    .map_err(|e| failed("prompt evaluation", &e))?;
+                self.tokens = prefix.to_vec();
+            }
+        }
+        decode_tokens(context, batch, rest, prefix.len(), true)
+            .map_err(|e| failed("prompt evaluation", &e))?;
+        Ok(if reused { prefix.len() } else { 0 })
+    }
+}
+
+/// Decodes `tokens` at positions from `start`; with `logits_for_last`, the last token's logits
+/// are kept for sampling.
+fn decode_tokens(
+    context: &mut LlamaContext<'_>,
+    batch: &mut LlamaBatch,
+    tokens: &[LlamaToken],
+    start: usize,
+    logits_for_last: bool,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    batch.clear();
+    let last = tokens.len().saturating_sub(1);
+    for (i, token) in tokens.iter().enumerate() {
+        batch.add(
+            *token,
+            (start + i) as i32,
+            &[0],
+            logits_for_last && i == last,
+        )?;
+    }
+    context.decode(batch)?;
+    Ok(())
 }
 
 impl Explainer for LlamaExplainer {
@@ -292,6 +403,7 @@ fn run_worker(
         }
     };
     let _ = ready.send(Ok(()));
+    let mut cache = PrefixCache::default();
     loop {
         // Hold the lock only while taking a job.
         let job = match jobs.lock() {
@@ -303,7 +415,7 @@ fn run_worker(
             continue;
         }
         let mut clock = Clock::new(job.queued);
-        let result = generate(model, template, &mut context, &job, &mut clock);
+        let result = generate(model, template, &mut context, &mut cache, &job, &mut clock);
         // Free the place before answering, so a caller that saw the answer can be admitted again.
         let Job {
             emitter,
@@ -312,16 +424,7 @@ fn run_worker(
         } = job;
         drop(permit);
         match result {
-            Ok((text, finish_reason, prompt_tokens, generated_tokens)) => {
-                emitter.finish(Explanation {
-                    text,
-                    finish_reason,
-                    prompt_tokens,
-                    generated_tokens,
-                    timings: clock.timings(generated_tokens),
-                    model: name.to_owned(),
-                })
-            }
+            Ok(answer) => emitter.finish(answer.into_explanation(&clock, name)),
             Err(e) => emitter.fail(e),
         }
     }
@@ -331,37 +434,26 @@ fn generate(
     model: &LlamaModel,
     template: &LlamaChatTemplate,
     context: &mut LlamaContext<'_>,
+    cache: &mut PrefixCache,
     job: &Job,
     clock: &mut Clock,
-) -> Result<(String, FinishReason, usize, usize)> {
+) -> Result<Answer> {
     let failed = |what: &str, e: &dyn std::fmt::Display| Error::Generation(format!("{what}: {e}"));
     let settings = &job.settings;
-    let prompt = format_prompt(model, template, &job.messages)?;
+    let prompt = PromptTokens::new(model, template, &job.messages)?;
+    let tokens = &prompt.tokens;
     let vocab = model.vocab();
-    let tokens = vocab.tokenize(prompt.as_bytes(), true, true);
     let n_ctx = context.n_ctx() as usize;
-    if tokens.is_empty() || tokens.len() + settings.max_tokens > n_ctx {
+    // The prefix and the rest are each one batch; the rest must be at least one token.
+    if tokens.len() == prompt.prefix || tokens.len() + settings.max_tokens > n_ctx {
         return Err(Error::PromptTooLong {
             prompt_tokens: tokens.len(),
             max_tokens: settings.max_tokens,
             context: n_ctx,
         });
     }
-
-    // A reused context: forget the previous request's KV entries.
-    context
-        .clear_kv_cache_seq(None, None, None)
-        .map_err(|e| failed("kv cache", &e))?;
-    let mut batch = LlamaBatch::new(tokens.len().max(1), 1);
-    let last = tokens.len() - 1;
-    for (i, token) in tokens.iter().enumerate() {
-        batch
-            .add(*token, i as i32, &[0], i == last)
-            .map_err(|e| failed("batch", &e))?;
-    }
-    context
-        .decode(&mut batch)
-        .map_err(|e| failed("prompt evaluation", &e))?;
+    let mut batch = LlamaBatch::new(tokens.len(), 1);
+    let cached_prompt_tokens = cache.evaluate(context, &prompt, &mut batch)?;
 
     // A repetition penalty (off by default) only reweights logits: decoding stays deterministic.
     let penalty = LlamaSampler::penalties(model.n_vocab(), 64, settings.repeat_penalty, 0.0, 0.0);
@@ -419,5 +511,11 @@ fn generate(
             .map_err(|e| failed("decode", &e))?;
     };
     let text = sink.finish(&job.emitter);
-    Ok((text.trim().to_owned(), finish, tokens.len(), generated))
+    Ok(Answer {
+        text: text.trim().to_owned(),
+        finish_reason: finish,
+        prompt_tokens: tokens.len(),
+        cached_prompt_tokens,
+        generated_tokens: generated,
+    })
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::admission::{Admission, Load, Permit};
 use crate::backend::Explainer;
 use crate::error::{Error, Result};
-use crate::generation::{Clock, Emitter, Explanation, FinishReason, Generation, TextSink};
+use crate::generation::{Answer, Clock, Emitter, FinishReason, Generation, TextSink};
 use crate::prompt::ChatMessage;
 use crate::settings::GenerationSettings;
 
@@ -63,7 +63,7 @@ impl OpenAiExplainer {
         settings: &GenerationSettings,
         emitter: &Emitter,
         clock: &mut Clock,
-    ) -> Result<(String, FinishReason, usize, usize)> {
+    ) -> Result<Answer> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(settings.deadline))
@@ -89,7 +89,7 @@ impl OpenAiExplainer {
         let deadline_hit = |e: &ureq::Error| matches!(e, ureq::Error::Timeout(_));
         let mut response = match request.send_json(&body) {
             Ok(r) => r,
-            Err(e) if deadline_hit(&e) => return Ok((String::new(), FinishReason::Deadline, 0, 0)),
+            Err(e) if deadline_hit(&e) => return Ok(Answer::empty(FinishReason::Deadline)),
             Err(e) => return Err(Error::Remote(e.to_string())),
         };
         let status = response.status().as_u16();
@@ -102,7 +102,8 @@ impl OpenAiExplainer {
         }
 
         let mut sink = TextSink::new(&settings.stop);
-        let (mut prompt_tokens, mut generated, mut finish) = (0, 0, FinishReason::Stop);
+        let (mut prompt_tokens, mut cached_prompt_tokens) = (0, 0);
+        let (mut generated, mut finish) = (0, FinishReason::Stop);
         let reader = BufReader::new(response.body_mut().as_reader());
         for line in reader.lines() {
             let line = match line {
@@ -126,6 +127,9 @@ impl OpenAiExplainer {
                 .map_err(|e| Error::Remote(format!("bad stream chunk: {e}")))?;
             if let Some(usage) = chunk.get("usage").filter(|u| u.is_object()) {
                 prompt_tokens = usage["prompt_tokens"].as_u64().unwrap_or(0) as usize;
+                cached_prompt_tokens = usage["prompt_tokens_details"]["cached_tokens"]
+                    .as_u64()
+                    .unwrap_or(0) as usize;
                 generated = usage["completion_tokens"]
                     .as_u64()
                     .map_or(generated, |n| n as usize);
@@ -151,12 +155,13 @@ impl OpenAiExplainer {
                 break;
             }
         }
-        Ok((
-            sink.finish(emitter).trim().to_owned(),
-            finish,
+        Ok(Answer {
+            text: sink.finish(emitter).trim().to_owned(),
+            finish_reason: finish,
             prompt_tokens,
-            generated,
-        ))
+            cached_prompt_tokens,
+            generated_tokens: generated,
+        })
     }
 }
 
@@ -178,17 +183,7 @@ impl Explainer for OpenAiExplainer {
                 // Free the place before answering, so a caller that saw the answer can be admitted again.
                 drop(permit);
                 match result {
-                    Ok((text, finish_reason, prompt_tokens, generated_tokens)) => {
-                        let timings = clock.timings(generated_tokens);
-                        emitter.finish(Explanation {
-                            text,
-                            finish_reason,
-                            prompt_tokens,
-                            generated_tokens,
-                            timings,
-                            model: this.model.clone(),
-                        })
-                    }
+                    Ok(answer) => emitter.finish(answer.into_explanation(&clock, &this.model)),
                     Err(e) => emitter.fail(e),
                 }
             })

@@ -41,6 +41,18 @@ fn shared() -> Option<&'static LlamaExplainer> {
 }
 
 fn attack_messages(language: Language) -> Vec<ChatMessage> {
+    verdict_messages(
+        Verdict {
+            probability: 0.97,
+            class: 1,
+            threshold: 0.5,
+        },
+        language,
+    )
+}
+
+/// The explanation prompt of the sample window under `verdict`.
+fn verdict_messages(verdict: Verdict, language: Language) -> Vec<ChatMessage> {
     let body: serde_json::Value = serde_json::from_str(include_str!(
         "../../flow-features/tests/fixtures/sample_request.json"
     ))
@@ -48,11 +60,7 @@ fn attack_messages(language: Language) -> Vec<ChatMessage> {
     let flows = flow_features::parse_window(&body["sequence"], 10).unwrap();
     let statistics = flow_features::WindowStatistics::from_flows(&flows);
     let evidence = llm_explainer::Evidence {
-        verdict: Verdict {
-            probability: 0.97,
-            class: 1,
-            threshold: 0.5,
-        },
+        verdict,
         statistics: &statistics,
         attribution: None,
     };
@@ -87,6 +95,54 @@ fn explains_the_verdict_deterministically() {
         .wait()
         .unwrap();
     assert_eq!(first.text, second.text, "greedy decoding is deterministic");
+}
+
+#[test]
+fn reusing_the_system_prompt_state_changes_no_answer() {
+    let Some(path) = model_path() else { return };
+    let load = || LlamaExplainer::load(LlamaSettings::new(&path).with_threads(1)).unwrap();
+    let settings = GenerationSettings::default().with_max_tokens(48);
+    let ask = |explainer: &LlamaExplainer, messages: Vec<ChatMessage>| {
+        explainer
+            .generate(messages, &settings)
+            .unwrap()
+            .wait()
+            .unwrap()
+    };
+    let normal = verdict_messages(
+        Verdict {
+            probability: 0.12,
+            class: 0,
+            threshold: 0.5,
+        },
+        Language::English,
+    );
+
+    // One context answers an attack, then a normal verdict: the second reuses the system prefix.
+    let warm = load();
+    let first = ask(&warm, attack_messages(Language::English));
+    assert_eq!(
+        first.cached_prompt_tokens, 0,
+        "a fresh context has nothing to reuse"
+    );
+    let reused = ask(&warm, normal.clone());
+    assert!(
+        reused.cached_prompt_tokens > 20 && reused.cached_prompt_tokens < reused.prompt_tokens,
+        "{} of {} prompt tokens reused",
+        reused.cached_prompt_tokens,
+        reused.prompt_tokens
+    );
+    // Another system prompt (French) is evaluated in full.
+    assert_eq!(
+        ask(&warm, attack_messages(Language::French)).cached_prompt_tokens,
+        0
+    );
+
+    // A fresh context evaluates the whole prompt and writes exactly the same answer.
+    let fresh = ask(&load(), normal);
+    assert_eq!(fresh.cached_prompt_tokens, 0);
+    assert_eq!(fresh.prompt_tokens, reused.prompt_tokens);
+    assert_eq!(fresh.text, reused.text);
 }
 
 #[test]

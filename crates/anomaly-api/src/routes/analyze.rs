@@ -75,6 +75,8 @@ pub struct GenerationReport {
     pub cut: bool,
     /// Tokens in the formatted prompt.
     pub prompt_tokens: usize,
+    /// Prompt tokens (the system prefix) reused from the previous request, not evaluated again.
+    pub cached_prompt_tokens: usize,
     /// Tokens generated.
     pub generated_tokens: usize,
     /// Queue, first token, total (ms) and tokens/s.
@@ -87,6 +89,7 @@ impl GenerationReport {
             text,
             finish_reason,
             prompt_tokens,
+            cached_prompt_tokens,
             generated_tokens,
             timings,
             model,
@@ -99,6 +102,7 @@ impl GenerationReport {
                 finish_reason,
                 cut,
                 prompt_tokens,
+                cached_prompt_tokens,
                 generated_tokens,
                 timings,
             },
