@@ -394,10 +394,16 @@ fn run_layer<const FMA: bool>(
                 let (input_gate, rest) = g.split_at(hidden_size);
                 let (forget_gate, rest) = rest.split_at(hidden_size);
                 let (candidate, output_gate) = rest.split_at(hidden_size);
-                for k in 0..hidden_size {
-                    let candidate = 2.0 * candidate[k] - 1.0;
-                    c[k] = madd::<FMA>(forget_gate[k], c[k], input_gate[k] * candidate);
-                    h[k] = output_gate[k] * tanh(c[k]);
+                // Zipped iterators, not indices: no bounds checks, so the loop vectorizes.
+                for ((((c, h), &i), &f), (&g, &o)) in c
+                    .iter_mut()
+                    .zip(h.iter_mut())
+                    .zip(input_gate)
+                    .zip(forget_gate)
+                    .zip(candidate.iter().zip(output_gate))
+                {
+                    *c = madd::<FMA>(f, *c, i * (2.0 * g - 1.0));
+                    *h = o * tanh(*c);
                 }
             }
             if keep_sequence {
@@ -515,14 +521,18 @@ fn fast_exp(x: f32) -> f32 {
     // (`f32::round` is a library call that stops vectorization).
     const ROUNDER: f32 = 12_582_912.0;
     let x = x.clamp(-87.0, 87.0);
-    let n = (x * std::f32::consts::LOG2_E + ROUNDER) - ROUNDER;
+    let shifted = x * std::f32::consts::LOG2_E + ROUNDER;
+    let n = shifted - ROUNDER;
     // ln 2 in two parts (Cephes): the first has 9 significant bits, so `n · part` is exact.
     let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
     let p = 1.0
         + r * (1.0
             + r * (0.5
                 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // `shifted`'s low mantissa bits hold n (|n| ≤ 126) in two's complement: adding the bias and
+    // shifting builds 2ⁿ in integer lanes. (`n as i32` would saturate element by element and
+    // stop vectorization.)
+    let scale = f32::from_bits(shifted.to_bits().wrapping_add(127) << 23);
     p * scale
 }
 
