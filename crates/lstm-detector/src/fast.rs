@@ -96,15 +96,8 @@ impl Dense {
         for row in out.chunks_exact_mut(self.d_output).take(rows) {
             row.copy_from_slice(&self.bias);
         }
-        gemm(
-            rows,
-            self.d_input,
-            self.d_output,
-            input,
-            &self.weight,
-            out,
-            1.0,
-        );
+        let (k, n) = (self.d_input, self.d_output);
+        gemm(rows, k, n, input, k, &self.weight, out);
     }
 }
 
@@ -290,7 +283,9 @@ impl FastNetwork {
             let last = index + 1 == self.layers.len();
             // The first layer reads the flows; each later one its predecessor's outputs.
             let input = if index == 0 { &flows } else { &sequence };
-            let (h, outputs) = run_layer::<FMA>(layer, input, batch, steps, !last);
+            // The flows come window by window; a layer's outputs step by step.
+            let step_major = index > 0;
+            let (h, outputs) = run_layer::<FMA>(layer, input, step_major, batch, steps, !last);
             hidden = h;
             sequence = outputs;
         }
@@ -330,12 +325,14 @@ impl FastNetwork {
 /// load and give the CPU independent multiply-add chains to overlap.
 const WINDOWS_PER_BLOCK: usize = 4;
 
-/// Runs one LSTM layer over `batch × steps` flows (row `b · steps + t`). Returns the last
-/// hidden state `[batch, d_hidden]` and, when `keep_sequence`, every step's hidden state.
+/// Runs one LSTM layer over `batch × steps` flows, read window by window (row `b · steps + t`)
+/// or, when `step_major`, step by step (row `t · batch + b`). Returns the last hidden state
+/// `[batch, d_hidden]` and, when `keep_sequence`, every step's hidden state, step by step.
 #[inline(always)]
 fn run_layer<const FMA: bool>(
     layer: &FastLstm,
     input: &[f32],
+    step_major: bool,
     batch: usize,
     steps: usize,
     keep_sequence: bool,
@@ -343,23 +340,41 @@ fn run_layer<const FMA: bool>(
     let hidden_size = layer.d_hidden;
     let width = 4 * hidden_size;
     let rows = batch * steps;
-    // Every flow's input projection at once: [rows, 4H].
+    // Every flow's input projection, [rows, 4H] step by step: the gates of a block of windows
+    // at one step are then contiguous, and each step works on them in place.
     let mut projected = vec![0.0; rows * width];
     for row in projected.chunks_exact_mut(width) {
         row.copy_from_slice(&layer.bias);
     }
-    gemm(
-        rows,
-        layer.d_input,
-        width,
-        input,
-        &layer.input_weights,
-        &mut projected,
-        1.0,
-    );
+    let d_input = layer.d_input;
+    if step_major || batch == 1 {
+        let weights = &layer.input_weights;
+        gemm(
+            rows,
+            d_input,
+            width,
+            input,
+            d_input,
+            weights,
+            &mut projected,
+        );
+    } else {
+        for (t, projected) in projected.chunks_exact_mut(batch * width).enumerate() {
+            let input = &input[t * d_input..];
+            let weights = &layer.input_weights;
+            gemm(
+                batch,
+                d_input,
+                width,
+                input,
+                steps * d_input,
+                weights,
+                projected,
+            );
+        }
+    }
     let mut hidden = vec![0.0; batch * hidden_size];
     let mut cell = vec![0.0; WINDOWS_PER_BLOCK * hidden_size];
-    let mut gates = vec![0.0; WINDOWS_PER_BLOCK * width];
     let mut sequence = if keep_sequence {
         vec![0.0; rows * hidden_size]
     } else {
@@ -372,13 +387,10 @@ fn run_layer<const FMA: bool>(
     {
         let first = block * WINDOWS_PER_BLOCK;
         let windows = h.len() / hidden_size;
-        let gates = &mut gates[..windows * width];
         let cell = &mut cell[..windows * hidden_size];
         cell.fill(0.0);
         for t in 0..steps {
-            for (w, g) in gates.chunks_exact_mut(width).enumerate() {
-                g.copy_from_slice(&projected[((first + w) * steps + t) * width..][..width]);
-            }
+            let gates = &mut projected[(t * batch + first) * width..][..windows * width];
             // h₀ = 0: the first step has no recurrent term.
             if t > 0 {
                 add_rows_times_matrix::<FMA>(h, hidden_size, &layer.hidden_weights, gates);
@@ -407,10 +419,7 @@ fn run_layer<const FMA: bool>(
                 }
             }
             if keep_sequence {
-                for (w, h) in h.chunks_exact(hidden_size).enumerate() {
-                    sequence[((first + w) * steps + t) * hidden_size..][..hidden_size]
-                        .copy_from_slice(h);
-                }
+                sequence[(t * batch + first) * hidden_size..][..h.len()].copy_from_slice(h);
             }
         }
     }
@@ -536,10 +545,12 @@ fn fast_exp(x: f32) -> f32 {
     p * scale
 }
 
-/// `c[m, n] = a[m, k] · b[k, n] + beta · c`, all row-major and contiguous.
-fn gemm(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], beta: f32) {
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
-    // SAFETY: the assertion keeps every access in bounds for these dimensions and strides;
+/// `c[m, n] += a[m, k] · b[k, n]`, row-major; `a`'s rows start `a_row_stride` apart, `b`
+/// and `c` are contiguous.
+fn gemm(m: usize, k: usize, n: usize, a: &[f32], a_row_stride: usize, b: &[f32], c: &mut [f32]) {
+    assert!(m == 0 || a.len() >= (m - 1) * a_row_stride + k);
+    assert!(b.len() >= k * n && c.len() >= m * n);
+    // SAFETY: the assertions keep every access in bounds for these dimensions and strides;
     // `c` is exclusively borrowed, so it aliases neither `a` nor `b`.
     unsafe {
         matrixmultiply::sgemm(
@@ -548,12 +559,12 @@ fn gemm(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], beta:
             n,
             1.0,
             a.as_ptr(),
-            k as isize,
+            a_row_stride as isize,
             1,
             b.as_ptr(),
             n as isize,
             1,
-            beta,
+            1.0,
             c.as_mut_ptr(),
             n as isize,
             1,
