@@ -3,6 +3,7 @@
 //!
 //! ```sh
 //! cargo bench -p lstm-detector --bench detector
+//! cargo bench -p lstm-detector --bench detector --features ndarray   # + Burn's NdArray backend
 //! ```
 
 use std::hint::black_box;
@@ -17,10 +18,13 @@ const SAMPLE: &str = include_str!(concat!(
     "/../flow-features/tests/fixtures/sample_request.json"
 ));
 
+fn model_dir(model: &str) -> String {
+    format!("{}/../../models/{model}", env!("CARGO_MANIFEST_DIR"))
+}
+
 fn benches(c: &mut Criterion) {
     for model in MODELS {
-        let dir = format!("{}/../../models/{model}", env!("CARGO_MANIFEST_DIR"));
-        bench_model(c, model, &Detector::from_dir(dir).unwrap());
+        bench_model(c, model, &Detector::from_dir(model_dir(model)).unwrap());
     }
 }
 
@@ -50,13 +54,22 @@ fn bench_model(c: &mut Criterion, model: &str, detector: &Detector) {
     });
 
     // The hand-written forward (`probabilities`, what everything uses) and Burn's module
-    // (`burn_probabilities`, the reference) on the same windows.
+    // (`burn_probabilities`, the reference) on the same windows; with the `ndarray` feature,
+    // Burn's module on its deprecated NdArray backend too (flex vs ndarray).
     type Forward = fn(&Detector, &[f32]) -> lstm_detector::Result<Vec<f32>>;
-    let paths: [(&str, Forward); 2] = [
-        ("detector_batch", Detector::probabilities),
-        ("burn_batch", Detector::burn_probabilities),
+    #[allow(unused_mut)]
+    let mut paths: Vec<(&str, &Detector, Forward)> = vec![
+        ("detector_batch", detector, Detector::probabilities),
+        ("burn_batch", detector, Detector::burn_probabilities),
     ];
-    for (name, forward) in paths {
+    #[cfg(feature = "ndarray")]
+    let ndarray = {
+        let files = lstm_detector::ModelFiles::read_dir(model_dir(model)).unwrap();
+        Detector::load(&files, lstm_detector::Backend::NdArray).unwrap()
+    };
+    #[cfg(feature = "ndarray")]
+    paths.push(("burn_ndarray_batch", &ndarray, Detector::burn_probabilities));
+    for (name, detector, forward) in paths {
         let mut group = c.benchmark_group(format!("{name}/{model}"));
         for batch in [1usize, 64, 1024] {
             let windows: Vec<f32> = window

@@ -6,7 +6,8 @@
 # previous request) and generated tokens/s.
 #
 # Dev-only; needs the default GGUF (scripts/setup-models.sh) and
-# `pip install llama-cpp-python==0.3.36`. THREADS (2), ROUNDS (5).
+# `pip install llama-cpp-python==0.3.36` (on CPUs with AMX, see tools/time_llama_cpp_python.py
+# for the build that avoids llama.cpp's AMX crash). THREADS (2), ROUNDS (5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c "import llama_cpp" 2>/dev/null \

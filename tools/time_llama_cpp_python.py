@@ -5,6 +5,14 @@
     pip install llama-cpp-python==0.3.36      # builds llama.cpp with -march=native, ~11 min
     python3 tools/time_llama_cpp_python.py prompts.jsonl --threads 2
 
+On CPUs with AMX (Sapphire Rapids and later) that native build segfaults in llama.cpp's AMX
+matrix product (ggml-org/llama.cpp#20824); build it with every native feature but AMX:
+
+    CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+      -DGGML_BMI2=ON -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON \
+      -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON" \
+      pip install --force-reinstall --no-deps llama-cpp-python==0.3.36
+
 One persistent `Llama` per round, as a service keeps it; each prompt through
 `create_chat_completion` (greedy, up to 128 tokens, streamed to time the first token). The
 first request of a round finds an empty context ("cold"); later ones may reuse the prompt
