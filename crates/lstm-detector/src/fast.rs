@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::model::LstmDetector;
 
 /// Windows per thread below which a batch is not split.
-const WINDOWS_PER_THREAD: usize = 128;
+const WINDOWS_PER_THREAD: usize = 32;
 
 /// The network's weights as plain buffers.
 #[derive(Debug, Clone)]
