@@ -27,6 +27,10 @@ pub(crate) struct FastNetwork {
     codes: Vec<CodeColumn>,
     table: Vec<f32>,
     dim: usize,
+    /// Each code's embedding row times its rows of the first layer's input weights,
+    /// `[Σ cardinalities, 4 · d_hidden]`: the first projection adds one row per code instead of
+    /// multiplying `dim` embedding values (most of a flow's features are codes).
+    code_projections: Vec<f32>,
     layers: Vec<FastLstm>,
     head: Vec<Dense>,
     output: Dense,
@@ -36,7 +40,10 @@ pub(crate) struct FastNetwork {
 #[derive(Debug, Clone)]
 struct CodeColumn {
     column: usize,
+    /// First row of this column's codes in the embedding table.
     offset: usize,
+    /// First row of this column's codes in `code_projections`.
+    projection_offset: usize,
     cardinality: usize,
 }
 
@@ -102,6 +109,24 @@ impl Dense {
 }
 
 impl FastLstm {
+    /// Bias plus `input[rows, k]` times the first `k` rows of the input weights, `[rows, 4H]`.
+    /// Rows are laid out step by step so that the gates of a block of windows at one step are
+    /// contiguous and each step works on them in place.
+    fn project(&self, input: &[f32], k: usize, rows: usize) -> Vec<f32> {
+        let width = 4 * self.d_hidden;
+        let mut projected = self.bias.repeat(rows);
+        gemm(
+            rows,
+            k,
+            width,
+            input,
+            k,
+            &self.input_weights[..k * width],
+            &mut projected,
+        );
+        projected
+    }
+
     fn new(lstm: &Lstm) -> Result<Self> {
         let forget = lstm.forget_gate.as_ref().ok_or_else(|| {
             Error::InvalidModel("the fast forward needs an LSTM with a forget gate".into())
@@ -155,22 +180,37 @@ impl FastNetwork {
             }
             None => (Vec::new(), 0),
         };
-        let codes = layout
+        let mut projection_offset = 0;
+        let codes: Vec<CodeColumn> = layout
             .codes
             .iter()
             .zip(&layout.offsets)
             .zip(&layout.cardinalities)
-            .map(|((&column, &offset), &cardinality)| CodeColumn {
-                column: column as usize,
-                offset: offset as usize,
-                cardinality,
+            .map(|((&column, &offset), &cardinality)| {
+                let code = CodeColumn {
+                    column: column as usize,
+                    offset: offset as usize,
+                    projection_offset,
+                    cardinality,
+                };
+                projection_offset += cardinality;
+                code
             })
             .collect();
-        let numeric = if model.embedding.is_some() {
+        let numeric: Vec<usize> = if model.embedding.is_some() {
             layout.numeric.iter().map(|&c| c as usize).collect()
         } else {
             (0..input_columns).collect()
         };
+        let layers: Vec<FastLstm> = model
+            .layers
+            .iter()
+            .map(FastLstm::new)
+            .collect::<Result<_>>()?;
+        if layers.is_empty() {
+            return Err(Error::InvalidModel("the network has no LSTM layer".into()));
+        }
+        let code_projections = project_codes(&codes, &table, dim, numeric.len(), &layers[0]);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Self {
             input_columns,
@@ -178,11 +218,8 @@ impl FastNetwork {
             codes,
             table,
             dim,
-            layers: model
-                .layers
-                .iter()
-                .map(FastLstm::new)
-                .collect::<Result<_>>()?,
+            code_projections,
+            layers,
             head: model.head.iter().map(Dense::new).collect::<Result<_>>()?,
             output: Dense::new(&model.output)?,
             threads,
@@ -257,23 +294,15 @@ impl FastNetwork {
     fn forward_with<const FMA: bool>(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
         let batch = out.len();
         let rows = batch * steps;
-        let width = self.flow_features();
-        // Per flow: numeric columns, then each code's embedding row.
-        let mut flows = vec![0.0f32; rows * width];
-        for (flow, features) in windows
-            .chunks_exact(self.input_columns)
-            .zip(flows.chunks_exact_mut(width))
-        {
-            for (slot, &column) in features.iter_mut().zip(&self.numeric) {
-                *slot = flow[column];
-            }
-            if self.codes.is_empty() {
-                continue;
-            }
-            let embedded = &mut features[self.numeric.len()..];
-            for (code, target) in self.codes.iter().zip(embedded.chunks_exact_mut(self.dim)) {
-                let row = code.offset + flow[code.column] as usize;
-                target.copy_from_slice(&self.table[row * self.dim..][..self.dim]);
+        let n_numeric = self.numeric.len();
+        // Numeric features of every flow, step by step (row t · batch + b).
+        let mut numeric = vec![0.0f32; rows * n_numeric];
+        for (b, window) in windows.chunks_exact(steps * self.input_columns).enumerate() {
+            for (t, flow) in window.chunks_exact(self.input_columns).enumerate() {
+                let target = &mut numeric[(t * batch + b) * n_numeric..][..n_numeric];
+                for (slot, &column) in target.iter_mut().zip(&self.numeric) {
+                    *slot = flow[column];
+                }
             }
         }
 
@@ -281,26 +310,35 @@ impl FastNetwork {
         let mut sequence = Vec::new();
         for (index, layer) in self.layers.iter().enumerate() {
             let last = index + 1 == self.layers.len();
-            // The first layer reads the flows; each later one its predecessor's outputs.
-            let input = if index == 0 { &flows } else { &sequence };
-            // The flows come window by window; a layer's outputs step by step.
-            let step_major = index > 0;
-            let (h, outputs) = run_layer::<FMA>(layer, input, step_major, batch, steps, !last);
+            // The first layer reads the flows (numeric product + one projected row per code);
+            // each later one its predecessor's outputs.
+            let projected = if index == 0 {
+                let mut projected = layer.project(&numeric, n_numeric, rows);
+                self.add_code_projections(windows, steps, &mut projected);
+                projected
+            } else {
+                layer.project(&sequence, layer.d_input, rows)
+            };
+            let (h, outputs) = run_layer::<FMA>(layer, projected, batch, steps, !last);
             hidden = h;
             sequence = outputs;
         }
 
         // Head: [last hidden state, newest flow] through ReLU layers, then the output.
         let mut features = hidden;
-        let mut d_features = self.layers.last().map_or(width, |l| l.d_hidden);
+        let mut d_features = self.layers.last().map_or(0, |l| l.d_hidden);
         if !self.head.is_empty() {
+            let width = self.flow_features();
             let joined_width = d_features + width;
             let mut joined = vec![0.0; batch * joined_width];
-            for b in 0..batch {
-                let row = &mut joined[b * joined_width..][..joined_width];
-                row[..d_features].copy_from_slice(&features[b * d_features..][..d_features]);
-                row[d_features..]
-                    .copy_from_slice(&flows[(b * steps + steps - 1) * width..][..width]);
+            for ((row, h), window) in joined
+                .chunks_exact_mut(joined_width)
+                .zip(features.chunks_exact(d_features))
+                .zip(windows.chunks_exact(steps * self.input_columns))
+            {
+                let (state, flow) = row.split_at_mut(d_features);
+                state.copy_from_slice(h);
+                self.embed_flow(&window[(steps - 1) * self.input_columns..], flow);
             }
             features = joined;
             d_features = joined_width;
@@ -319,20 +357,107 @@ impl FastNetwork {
             *p = sigmoid(z);
         }
     }
+
+    /// Adds every flow's projected code rows to its row of the first layer's projection
+    /// (rows step by step, as [`FastLstm::project`] lays them out).
+    #[inline(always)]
+    fn add_code_projections(&self, windows: &[f32], steps: usize, projected: &mut [f32]) {
+        if self.codes.is_empty() {
+            return;
+        }
+        let width = 4 * self.layers[0].d_hidden;
+        let batch = windows.len() / (steps * self.input_columns);
+        // Where each code's projected row starts, for the current flow.
+        let mut rows = Vec::with_capacity(self.codes.len());
+        for (b, window) in windows.chunks_exact(steps * self.input_columns).enumerate() {
+            for (t, flow) in window.chunks_exact(self.input_columns).enumerate() {
+                rows.clear();
+                rows.extend(
+                    self.codes
+                        .iter()
+                        .map(|code| (code.projection_offset + flow[code.column] as usize) * width),
+                );
+                let target = &mut projected[(t * batch + b) * width..][..width];
+                // 32 outputs at a time summed over all codes in registers, stored once.
+                let mut chunks = target.chunks_exact_mut(32);
+                let mut start = 0;
+                for chunk in &mut chunks {
+                    let chunk: &mut [f32; 32] = chunk.try_into().expect("32 outputs");
+                    let mut sum = *chunk;
+                    for &row in &rows {
+                        let source: &[f32; 32] = self.code_projections[row + start..][..32]
+                            .try_into()
+                            .expect("32 values");
+                        for (s, &p) in sum.iter_mut().zip(source) {
+                            *s += p;
+                        }
+                    }
+                    *chunk = sum;
+                    start += 32;
+                }
+                for (offset, x) in chunks.into_remainder().iter_mut().enumerate() {
+                    *x += rows
+                        .iter()
+                        .map(|&row| self.code_projections[row + start + offset])
+                        .sum::<f32>();
+                }
+            }
+        }
+    }
+
+    /// One flow's network features: its numeric columns, then each code's embedding row.
+    fn embed_flow(&self, flow: &[f32], features: &mut [f32]) {
+        let (numeric, embedded) = features.split_at_mut(self.numeric.len());
+        for (slot, &column) in numeric.iter_mut().zip(&self.numeric) {
+            *slot = flow[column];
+        }
+        for (code, target) in self.codes.iter().zip(embedded.chunks_exact_mut(self.dim)) {
+            let row = code.offset + flow[code.column] as usize;
+            target.copy_from_slice(&self.table[row * self.dim..][..self.dim]);
+        }
+    }
+}
+
+/// `code_projections` of [`FastNetwork`]: for each code column and code, its embedding row
+/// times the first layer's input-weight rows that read that column's embedding (they follow the
+/// numeric rows, `dim` per code column, in column order).
+fn project_codes(
+    codes: &[CodeColumn],
+    table: &[f32],
+    dim: usize,
+    n_numeric: usize,
+    first: &FastLstm,
+) -> Vec<f32> {
+    let width = 4 * first.d_hidden;
+    let rows: usize = codes.iter().map(|c| c.cardinality).sum();
+    let mut projections = vec![0.0; rows * width];
+    for (index, code) in codes.iter().enumerate() {
+        let weights = &first.input_weights[(n_numeric + index * dim) * width..][..dim * width];
+        for value in 0..code.cardinality {
+            let embedding = &table[(code.offset + value) * dim..][..dim];
+            let target = &mut projections[(code.projection_offset + value) * width..][..width];
+            for (&x, weights) in embedding.iter().zip(weights.chunks_exact(width)) {
+                for (t, &w) in target.iter_mut().zip(weights) {
+                    *t += x * w;
+                }
+            }
+        }
+    }
+    projections
 }
 
 /// Windows advanced together through each step: their recurrent products share every weight
 /// load and give the CPU independent multiply-add chains to overlap.
 const WINDOWS_PER_BLOCK: usize = 4;
 
-/// Runs one LSTM layer over `batch × steps` flows, read window by window (row `b · steps + t`)
-/// or, when `step_major`, step by step (row `t · batch + b`). Returns the last hidden state
-/// `[batch, d_hidden]` and, when `keep_sequence`, every step's hidden state, step by step.
+/// Runs one LSTM layer's recurrence over `batch × steps` input projections laid out step by
+/// step (row `t · batch + b`, see [`FastLstm::project`]), updating them in place. Returns the
+/// last hidden state `[batch, d_hidden]` and, when `keep_sequence`, every step's hidden state,
+/// step by step.
 #[inline(always)]
 fn run_layer<const FMA: bool>(
     layer: &FastLstm,
-    input: &[f32],
-    step_major: bool,
+    mut projected: Vec<f32>,
     batch: usize,
     steps: usize,
     keep_sequence: bool,
@@ -340,39 +465,6 @@ fn run_layer<const FMA: bool>(
     let hidden_size = layer.d_hidden;
     let width = 4 * hidden_size;
     let rows = batch * steps;
-    // Every flow's input projection, [rows, 4H] step by step: the gates of a block of windows
-    // at one step are then contiguous, and each step works on them in place.
-    let mut projected = vec![0.0; rows * width];
-    for row in projected.chunks_exact_mut(width) {
-        row.copy_from_slice(&layer.bias);
-    }
-    let d_input = layer.d_input;
-    if step_major || batch == 1 {
-        let weights = &layer.input_weights;
-        gemm(
-            rows,
-            d_input,
-            width,
-            input,
-            d_input,
-            weights,
-            &mut projected,
-        );
-    } else {
-        for (t, projected) in projected.chunks_exact_mut(batch * width).enumerate() {
-            let input = &input[t * d_input..];
-            let weights = &layer.input_weights;
-            gemm(
-                batch,
-                d_input,
-                width,
-                input,
-                steps * d_input,
-                weights,
-                projected,
-            );
-        }
-    }
     let mut hidden = vec![0.0; batch * hidden_size];
     let mut cell = vec![0.0; WINDOWS_PER_BLOCK * hidden_size];
     let mut sequence = if keep_sequence {
