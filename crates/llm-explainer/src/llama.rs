@@ -482,8 +482,9 @@ fn generate(
             // Nobody reads the answer any more; the reason is never seen.
             break FinishReason::Stop;
         }
+        // `sample` also accepts the token into the chain's history (the repetition penalty's
+        // window); accepting it again would count every token twice.
         let token = sampler.sample(context, batch.n_tokens() - 1);
-        sampler.accept(token);
         if vocab.is_eog(token) {
             break FinishReason::Stop;
         }
