@@ -2,11 +2,13 @@
 //!
 //! The LSTM is a few small matrix products per step; Burn's general tensor machinery spends
 //! more time dispatching and allocating than computing them. This path copies the weights once
-//! into plain row-major buffers (the four gates side by side), projects all flows of a batch
-//! through each layer's input weights in one matrix product, then runs one product per step for
-//! the recurrent weights, with no allocation inside the loop. Large batches are split across
-//! threads. It computes what [`LstmDetector::forward`] computes, to float rounding (the tests
-//! hold it within 1e-5 of Burn).
+//! into plain row-major buffers (the four gates side by side; code embeddings pre-multiplied by
+//! the first layer's weights), projects all flows of a batch through each layer's input weights
+//! in one matrix product laid out step by step, then advances blocks of windows through the
+//! steps together, one register-blocked product with the recurrent weights per step, in place
+//! and without allocation. Batches from 64 windows are split across threads. It computes what
+//! [`LstmDetector::forward`] computes, to float rounding (the tests hold it within 1e-5 of
+//! Burn).
 
 use burn::module::Param;
 use burn::nn::{Linear, Lstm};
