@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c "import onnxruntime" 2>/dev/null \
   || { echo "needs onnxruntime: pip install onnxruntime numpy" >&2; exit 1; }
-cargo bench --quiet -p lstm-detector --bench detector --no-run 2>/dev/null
+cargo bench --quiet -p lstm-detector --bench detector --no-run
 for round in $(seq "${ROUNDS:-3}"); do
   echo "== round $round"
   python3 tools/time_onnxruntime.py | grep -E "^batch"

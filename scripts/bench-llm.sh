@@ -17,7 +17,7 @@ rounds=${ROUNDS:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cargo bench --quiet -p llm-explainer --bench explainer --no-run 2>/dev/null
+cargo bench --quiet -p llm-explainer --bench explainer --no-run
 LLM_BENCH_PROMPTS_OUT="$work/prompts.jsonl" cargo bench --quiet -p llm-explainer --bench explainer
 for round in $(seq "$rounds"); do
   echo "round $round/$rounds" >&2
