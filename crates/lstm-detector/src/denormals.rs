@@ -6,6 +6,8 @@
 pub(crate) struct FlushDenormals {
     #[cfg(target_arch = "x86_64")]
     saved: u32,
+    /// MXCSR is per thread: the guard must be dropped on the thread that made it (not `Send`).
+    _this_thread: std::marker::PhantomData<*const ()>,
 }
 
 impl FlushDenormals {
@@ -17,10 +19,15 @@ impl FlushDenormals {
             // SAFETY: reads this thread's MXCSR and sets its FTZ (bit 15) and DAZ (bit 6).
             let saved = unsafe { _mm_getcsr() };
             unsafe { _mm_setcsr(saved | 0x8040) };
-            Self { saved }
+            Self {
+                saved,
+                _this_thread: std::marker::PhantomData,
+            }
         }
         #[cfg(not(target_arch = "x86_64"))]
-        Self {}
+        Self {
+            _this_thread: std::marker::PhantomData,
+        }
     }
 }
 
@@ -28,8 +35,8 @@ impl Drop for FlushDenormals {
     #[allow(deprecated)]
     fn drop(&mut self) {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: restores the MXCSR value read in `new` on this same thread (the guard is not
-        // `Send`-moved: it lives on `train`'s stack).
+        // SAFETY: restores the MXCSR value read in `new`, on the same thread (the guard is not
+        // `Send`).
         unsafe {
             std::arch::x86_64::_mm_setcsr(self.saved)
         };

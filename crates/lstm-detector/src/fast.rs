@@ -243,6 +243,9 @@ impl FastNetwork {
             self.forward(windows, steps, &mut out);
         } else {
             let chunk = batch.div_ceil(threads);
+            // Every share on a new thread while the caller sleeps: running one share on the
+            // caller measured slower (batch 64: 223 → 239-284 µs), the new thread being woken
+            // on the busy caller's core.
             std::thread::scope(|scope| {
                 for (windows, out) in windows
                     .chunks(chunk * per_window)
