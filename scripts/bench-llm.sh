@@ -3,7 +3,9 @@
 # llama-cpp-python (the original service's binding) on the same GGUF, thread count and prompts
 # (`/analyze`'s prompts for 8 real windows), rounds interleaved so that both see the same
 # machine. Medians of time to first token (cold: empty context; warm: a context that served the
-# previous request) and generated tokens/s.
+# previous request) and generated tokens/s. llama-cpp-python runs with its default (flash
+# attention off) and, cleared before each request, with flash attention on ("reset+fa"), since
+# llama-cpp-2 leaves it on "auto" (on for the CPU).
 #
 # Dev-only; needs the default GGUF (scripts/setup-models.sh) and
 # `pip install llama-cpp-python==0.3.36` (on CPUs with AMX, see tools/time_llama_cpp_python.py
@@ -27,6 +29,8 @@ for round in $(seq "$rounds"); do
     >>"$work/results.jsonl"
   python3 tools/time_llama_cpp_python.py "$work/prompts.jsonl" --threads "$threads" --reset \
     >>"$work/results.jsonl"
+  python3 tools/time_llama_cpp_python.py "$work/prompts.jsonl" --threads "$threads" --reset \
+    --flash-attn >>"$work/results.jsonl"
 done
 
 python3 - "$work/results.jsonl" <<'EOF'
@@ -35,15 +39,15 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 groups = {}
 for r in rows:
     groups.setdefault((r["implementation"], r["mode"]), []).append(r)
-print(f"{'implementation':<18} {'context':<6} {'requests':>8} {'first token (ms)':>17} {'tokens/s':>9}")
+print(f"{'implementation':<18} {'context':<8} {'requests':>8} {'first token (ms)':>17} {'tokens/s':>9}")
 medians = {}
 for (impl, mode), rs in sorted(groups.items()):
     ttft = statistics.median(r["time_to_first_token_ms"] for r in rs)
     tps = statistics.median(r["tokens_per_second"] for r in rs)
     medians[(impl, mode)] = (ttft, tps)
-    print(f"{impl:<18} {mode:<6} {len(rs):>8} {ttft:>17.1f} {tps:>9.1f}")
+    print(f"{impl:<18} {mode:<8} {len(rs):>8} {ttft:>17.1f} {tps:>9.1f}")
 ours = medians.get(("llm-explainer", "warm"))
-for mode in ("warm", "reset"):
+for mode in ("warm", "reset", "warm+fa", "reset+fa"):
     theirs = medians.get(("llama-cpp-python", mode))
     if ours and theirs:
         print(f"llm-explainer warm vs llama-cpp-python {mode}: time to first token "

@@ -18,7 +18,9 @@ One persistent `Llama` per round, as a service keeps it; each prompt through
 first request of a round finds an empty context ("cold"); later ones may reuse the prompt
 prefix they share with the previous request, which llama-cpp-python matches on its own
 ("warm"). `--reset` clears the context before every request instead (the whole prompt is
-evaluated every time). Prints one JSON line per request. Not used by the service, the tests or CI.
+evaluated every time). `--flash-attn` turns on llama.cpp's flash attention, which
+llama-cpp-python leaves off by default and llama-cpp-2 leaves on "auto" (on for the CPU); the
+mode then ends in "+fa". Prints one JSON line per request. Not used by the service, the tests or CI.
 """
 import argparse
 import json
@@ -37,6 +39,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--reset", action="store_true", help="clear the context before each request")
+    parser.add_argument("--flash-attn", action="store_true", help="turn on flash attention")
     args = parser.parse_args()
     prompts = [json.loads(line) for line in args.prompts.read_text().splitlines() if line.strip()]
 
@@ -47,6 +50,7 @@ def main():
             n_batch=2048,
             n_threads=args.threads,
             n_threads_batch=args.threads,
+            flash_attn=args.flash_attn,
             verbose=False,
         )
         for index, messages in enumerate(prompts):
@@ -67,12 +71,13 @@ def main():
                         first = time.perf_counter()
             end = time.perf_counter()
             cold = args.reset or index == 0
+            mode = "reset" if args.reset else ("cold" if cold else "warm")
             print(
                 json.dumps(
                     {
                         "implementation": "llama-cpp-python",
                         "threads": args.threads,
-                        "mode": "reset" if args.reset else ("cold" if cold else "warm"),
+                        "mode": mode + ("+fa" if args.flash_attn else ""),
                         "time_to_first_token_ms": (first - start) * 1e3,
                         "tokens_per_second": (pieces - 1) / (end - first) if pieces > 1 else 0.0,
                         "generated_tokens": pieces,
