@@ -13,8 +13,9 @@
 //! ("cold": the whole prompt is evaluated); the others reuse the system prefix's KV state
 //! ("warm"), as a running service does. Prints medians of both.
 //!
-//! Environment: `LLM_BENCH_THREADS` (1), `LLM_BENCH_ROUNDS` (5), `LLM_BENCH_JSON=1` prints one
-//! JSON line per request instead, `LLM_BENCH_PROMPTS_OUT=file` writes the prompts' chat
+//! Environment: `LLM_BENCH_THREADS` (1), `LLM_BENCH_ROUNDS` (5), `LLM_BENCH_PROMPT_LOOKUP=0`
+//! decodes one token at a time (see `GenerationSettings::prompt_lookup`), `LLM_BENCH_JSON=1` prints one
+//! JSON line per request (with its text) instead, `LLM_BENCH_PROMPTS_OUT=file` writes the prompts' chat
 //! messages (one JSON array per line) and exits.
 
 use std::io::Write;
@@ -100,9 +101,11 @@ fn main() {
     let json = std::env::var("LLM_BENCH_JSON").is_ok();
     let model = root("models/llm/SmolLM2-135M-Instruct.Q4_1.gguf");
     // Greedy and without stop strings: up to 128 tokens each.
+    let prompt_lookup = env_or("LLM_BENCH_PROMPT_LOOKUP", 1) != 0;
     let settings = GenerationSettings::default()
         .with_max_tokens(128)
-        .with_deadline(Duration::from_secs(120));
+        .with_deadline(Duration::from_secs(120))
+        .with_prompt_lookup(prompt_lookup);
     let (mut cold, mut warm, mut speed) = (Vec::new(), Vec::new(), Vec::new());
     let (mut prompt_tokens, mut cached_tokens) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
@@ -138,12 +141,14 @@ fn main() {
                     serde_json::json!({
                         "implementation": "llm-explainer",
                         "threads": threads,
+                        "prompt_lookup": prompt_lookup,
                         "mode": mode,
                         "time_to_first_token_ms": ttft,
                         "tokens_per_second": done.timings.tokens_per_second,
                         "prompt_tokens": done.prompt_tokens,
                         "cached_prompt_tokens": done.cached_prompt_tokens,
                         "generated_tokens": done.generated_tokens,
+                        "text": done.text,
                     })
                 );
             }
@@ -151,8 +156,8 @@ fn main() {
     }
     if !json {
         println!(
-            "explainer SmolLM2-135M-Instruct.Q4_1: threads {threads}, {rounds} rounds × {WINDOWS} \
-             prompts (median {:.0} tokens, {:.0} reused when warm): time to first token median \
+            "explainer SmolLM2-135M-Instruct.Q4_1: threads {threads}, prompt lookup \
+             {prompt_lookup}, {rounds} rounds × {WINDOWS} prompts (median {:.0} tokens, {:.0} reused when warm): time to first token median \
              {:.1} ms warm, {:.1} ms cold; generation median {:.1} tokens/s",
             median(prompt_tokens),
             median(cached_tokens),

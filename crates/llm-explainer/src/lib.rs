@@ -38,6 +38,7 @@ mod error;
 mod generation;
 mod grounding;
 mod llama;
+mod lookup;
 mod openai;
 mod prompt;
 mod settings;

@@ -31,6 +31,12 @@ pub struct GenerationSettings {
     pub repeat_penalty: f32,
     /// Generation stops before any of these strings.
     pub stop: Vec<String>,
+    /// Guess the next tokens from the text so far and check the guesses in one batch (local
+    /// models, greedy decoding without a repetition penalty). An explanation repeats much of its
+    /// prompt, so this generates faster. The answer is greedy decoding's either way, up to
+    /// floating-point rounding: a batch sums in another order than one token at a time, which can
+    /// flip a near tie. On by default.
+    pub prompt_lookup: bool,
 }
 
 impl Default for GenerationSettings {
@@ -43,6 +49,7 @@ impl Default for GenerationSettings {
             seed: 42,
             repeat_penalty: 1.0,
             stop: Vec::new(),
+            prompt_lookup: true,
         }
     }
 }
@@ -94,6 +101,13 @@ impl GenerationSettings {
     #[must_use]
     pub fn with_stop(mut self, stop: Vec<String>) -> Self {
         self.stop = stop;
+        self
+    }
+
+    /// Sets [`prompt_lookup`](Self::prompt_lookup).
+    #[must_use]
+    pub fn with_prompt_lookup(mut self, enabled: bool) -> Self {
+        self.prompt_lookup = enabled;
         self
     }
 }
