@@ -5,7 +5,8 @@
 # machine. Medians of time to first token (cold: empty context; warm: a context that served the
 # previous request) and generated tokens/s. llama-cpp-python runs with its default (flash
 # attention off) and, cleared before each request, with flash attention on ("reset+fa"), since
-# llama-cpp-2 leaves it on "auto" (on for the CPU).
+# llama-cpp-2 leaves it on "auto" (on for the CPU). This crate runs with its default (prompt
+# lookup on) and decoding one token at a time ("llm-explainer/1by1").
 #
 # Dev-only; needs the default GGUF (scripts/setup-models.sh) and
 # `pip install llama-cpp-python==0.3.36` (on CPUs with AMX, see tools/time_llama_cpp_python.py
@@ -25,6 +26,8 @@ for round in $(seq "$rounds"); do
   echo "round $round/$rounds" >&2
   LLM_BENCH_JSON=1 LLM_BENCH_ROUNDS=1 LLM_BENCH_THREADS="$threads" \
     cargo bench --quiet -p llm-explainer --bench explainer >>"$work/results.jsonl"
+  LLM_BENCH_JSON=1 LLM_BENCH_ROUNDS=1 LLM_BENCH_THREADS="$threads" LLM_BENCH_PROMPT_LOOKUP=0 \
+    cargo bench --quiet -p llm-explainer --bench explainer >>"$work/results.jsonl"
   python3 tools/time_llama_cpp_python.py "$work/prompts.jsonl" --threads "$threads" \
     >>"$work/results.jsonl"
   python3 tools/time_llama_cpp_python.py "$work/prompts.jsonl" --threads "$threads" --reset \
@@ -38,18 +41,20 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 groups = {}
 for r in rows:
-    groups.setdefault((r["implementation"], r["mode"]), []).append(r)
-print(f"{'implementation':<18} {'context':<8} {'requests':>8} {'first token (ms)':>17} {'tokens/s':>9}")
+    impl = r["implementation"] + ("" if r.get("prompt_lookup", True) else "/1by1")
+    groups.setdefault((impl, r["mode"]), []).append(r)
+print(f"{'implementation':<20} {'context':<8} {'requests':>8} {'first token (ms)':>17} {'tokens/s':>9}")
 medians = {}
 for (impl, mode), rs in sorted(groups.items()):
     ttft = statistics.median(r["time_to_first_token_ms"] for r in rs)
     tps = statistics.median(r["tokens_per_second"] for r in rs)
     medians[(impl, mode)] = (ttft, tps)
-    print(f"{impl:<18} {mode:<8} {len(rs):>8} {ttft:>17.1f} {tps:>9.1f}")
-ours = medians.get(("llm-explainer", "warm"))
-for mode in ("warm", "reset", "warm+fa", "reset+fa"):
-    theirs = medians.get(("llama-cpp-python", mode))
-    if ours and theirs:
-        print(f"llm-explainer warm vs llama-cpp-python {mode}: time to first token "
-              f"{ours[0] / theirs[0]:.2f}x, generation {ours[1] / theirs[1]:.2f}x")
+    print(f"{impl:<20} {mode:<8} {len(rs):>8} {ttft:>17.1f} {tps:>9.1f}")
+for impl in ("llm-explainer", "llm-explainer/1by1"):
+    ours = medians.get((impl, "warm"))
+    for mode in ("warm", "reset", "reset+fa"):
+        theirs = medians.get(("llama-cpp-python", mode))
+        if ours and theirs:
+            print(f"{impl} warm vs llama-cpp-python {mode}: time to first token "
+                  f"{ours[0] / theirs[0]:.2f}x, generation {ours[1] / theirs[1]:.2f}x")
 EOF
