@@ -54,6 +54,15 @@ pub struct Config {
     /// Seconds an explanation may take once started; past it, the text is returned cut.
     #[arg(long, env = "ANOMALY_API_LLM_DEADLINE", default_value_t = 30)]
     pub llm_deadline: u64,
+    /// Guess tokens from the prompt and check them in batches (local GGUF, faster); `false`
+    /// decodes one token at a time.
+    #[arg(
+        long,
+        env = "ANOMALY_API_LLM_PROMPT_LOOKUP",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub llm_prompt_lookup: bool,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "ANOMALY_API_WORKERS")]
     pub workers: Option<usize>,
@@ -65,5 +74,19 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self::parse_from(["anomaly-api"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_lookup_is_on_unless_turned_off() {
+        assert!(Config::default().llm_prompt_lookup);
+        let off = Config::try_parse_from(["anomaly-api", "--llm-prompt-lookup", "false"]).unwrap();
+        assert!(!off.llm_prompt_lookup);
+        // Anything but `true` or `false` is refused.
+        assert!(Config::try_parse_from(["anomaly-api", "--llm-prompt-lookup", "maybe"]).is_err());
     }
 }

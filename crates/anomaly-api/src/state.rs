@@ -20,6 +20,8 @@ pub struct AppState {
     pub max_tokens: usize,
     /// Wall-clock bound per explanation.
     pub llm_deadline: Duration,
+    /// Whether local generation uses prompt lookup (see `GenerationSettings::prompt_lookup`).
+    pub llm_prompt_lookup: bool,
     /// Most windows per `POST /predict/batch`.
     pub batch_limit: usize,
     /// Prometheus metrics.
@@ -63,6 +65,7 @@ impl AppState {
             explainer,
             max_tokens: config.max_tokens.max(1),
             llm_deadline: Duration::from_secs(config.llm_deadline),
+            llm_prompt_lookup: config.llm_prompt_lookup,
             batch_limit: config.batch_limit.max(1),
             metrics: Metrics::new()?,
         })

@@ -147,7 +147,8 @@ fn start_analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> 
         .clamp(1, state.max_tokens);
     let settings = GenerationSettings::default()
         .with_max_tokens(max_tokens)
-        .with_deadline(state.llm_deadline);
+        .with_deadline(state.llm_deadline)
+        .with_prompt_lookup(state.llm_prompt_lookup);
     let generation = state.explainer.generate(messages, &settings)?;
     Ok(Analysis {
         prediction: PredictResponse::new(&verdict, &detector.manifest().id),
