@@ -14,9 +14,9 @@
 //! ("warm"), as a running service does. Prints medians of both.
 //!
 //! Environment: `LLM_BENCH_THREADS` (1), `LLM_BENCH_ROUNDS` (5), `LLM_BENCH_PROMPT_LOOKUP=0`
-//! decodes one token at a time (see `GenerationSettings::prompt_lookup`), `LLM_BENCH_JSON=1` prints one
-//! JSON line per request (with its text) instead, `LLM_BENCH_PROMPTS_OUT=file` writes the prompts' chat
-//! messages (one JSON array per line) and exits.
+//! decodes one token at a time (see `GenerationSettings::prompt_lookup`), `LLM_BENCH_JSON=1`
+//! prints one JSON line per request (with its text) instead, `LLM_BENCH_PROMPTS_OUT=file` writes
+//! the prompts' chat messages (one JSON array per line) and exits.
 
 use std::io::Write;
 use std::time::Duration;
@@ -157,8 +157,9 @@ fn main() {
     if !json {
         println!(
             "explainer SmolLM2-135M-Instruct.Q4_1: threads {threads}, prompt lookup \
-             {prompt_lookup}, {rounds} rounds × {WINDOWS} prompts (median {:.0} tokens, {:.0} reused when warm): time to first token median \
-             {:.1} ms warm, {:.1} ms cold; generation median {:.1} tokens/s",
+             {prompt_lookup}, {rounds} rounds × {WINDOWS} prompts (median {:.0} tokens, {:.0} \
+             reused when warm): time to first token median {:.1} ms warm, {:.1} ms cold; \
+             generation median {:.1} tokens/s",
             median(prompt_tokens),
             median(cached_tokens),
             median(warm),
