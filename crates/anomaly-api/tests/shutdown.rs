@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// One HTTP/1.1 exchange on a fresh connection; returns (status, body).
@@ -37,27 +37,41 @@ fn json_in(body: &str) -> serde_json::Value {
     serde_json::from_str(&body[start..=end]).unwrap()
 }
 
+/// The server process, killed if the test fails before it exits (no stray server eating the
+/// cores of the tests that follow).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Does nothing once the child has been waited for.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn sigterm_lets_the_explanation_in_progress_finish() {
     let llm = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../models/llm/SmolLM2-135M-Instruct.Q4_1.gguf");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_anomaly-api"))
-        .args([
-            "--bind",
-            "127.0.0.1:0",
-            "--workers",
-            "1",
-            "--shutdown-timeout",
-            "60",
-        ])
-        .arg("--llm")
-        .arg(&llm)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_anomaly-api"))
+            .args([
+                "--bind",
+                "127.0.0.1:0",
+                "--workers",
+                "1",
+                "--shutdown-timeout",
+                "60",
+            ])
+            .arg("--llm")
+            .arg(&llm)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the binary starts"),
+    );
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
     let addr = loop {
         let line = lines
             .next()
@@ -94,7 +108,7 @@ fn sigterm_lets_the_explanation_in_progress_finish() {
         std::thread::sleep(Duration::from_millis(20));
     }
 
-    let pid = child.id().to_string();
+    let pid = server.0.id().to_string();
     assert!(
         Command::new("kill")
             .args(["-TERM", &pid])
@@ -111,7 +125,7 @@ fn sigterm_lets_the_explanation_in_progress_finish() {
     );
     assert_eq!(answer["prediction"]["class"], 0);
 
-    let exit = child.wait().unwrap();
+    let exit = server.0.wait().unwrap();
     assert!(exit.success(), "clean exit after SIGTERM: {exit:?}");
     let log = log.join().unwrap();
     assert!(log.iter().any(|l| l.contains("stopped")), "{log:#?}");

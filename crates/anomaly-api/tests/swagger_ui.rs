@@ -4,6 +4,7 @@
 //! Needs Debian's `chromium`; without it the test prints why and passes, unless
 //! `REQUIRE_BROWSER=1` (set by CI, which installs it).
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,7 +22,8 @@ fn chromium() -> Option<PathBuf> {
             std::env::var("REQUIRE_BROWSER").as_deref() != Ok("1"),
             "REQUIRE_BROWSER=1 but no chromium: apt-get install chromium"
         );
-        eprintln!("skipped: chromium is not installed");
+        // Past the harness's capture: every run shows the skip, and .ci/run counts it.
+        writeln!(std::io::stderr(), "skipped: chromium is not installed").ok();
     }
     found
 }

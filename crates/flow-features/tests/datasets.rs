@@ -1,6 +1,7 @@
 //! Dataset readers on committed fixtures (always) and on the real UNSW-NB15 files (when
 //! `../shared/data` is present).
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use flow_features::{Error, FlowFileReader, LabeledFlow, Preprocessor, read_flows};
@@ -140,7 +141,8 @@ fn malformed_files_give_located_errors() {
     ));
 }
 
-/// The real files, or `None` with a printed reason so a clone without `../shared` passes.
+/// The real files, or `None` with a printed reason so a clone without `../shared` passes,
+/// unless `REQUIRE_DATA` is set (CI, which has `../shared`).
 fn shared_data(extension: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
         "../../../shared/data/UNSW_NB15_testing-set.dev.{extension}"
@@ -148,10 +150,18 @@ fn shared_data(extension: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        eprintln!(
-            "skipped: {} is absent (the shared UNSW-NB15 rows are not in this checkout)",
+        assert!(
+            std::env::var_os("REQUIRE_DATA").is_none(),
+            "REQUIRE_DATA is set but {} is absent",
             path.display()
         );
+        // Past the harness's capture: every run shows the skip, and .ci/run counts it.
+        writeln!(
+            std::io::stderr(),
+            "skipped: {} is absent (the shared UNSW-NB15 rows are not in this checkout)",
+            path.display()
+        )
+        .ok();
         None
     }
 }

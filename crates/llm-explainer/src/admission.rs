@@ -73,3 +73,28 @@ impl Drop for Permit {
         self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admits_pool_plus_queue_refuses_the_next_and_frees_a_place_on_drop() {
+        let admission = Admission::new(1, 2);
+        let permits: Vec<_> = (0..3).map(|_| admission.try_admit().unwrap()).collect();
+        assert_eq!(admission.load().waiting(), 2);
+        // Refused without waiting: nothing in `try_admit` blocks.
+        assert!(matches!(
+            admission.try_admit(),
+            Err(Error::Busy {
+                in_flight: 3,
+                pool: 1,
+                queue: 2
+            })
+        ));
+        drop(permits);
+        assert_eq!(admission.load().in_flight, 0);
+        let _again = admission.try_admit().unwrap();
+        assert_eq!(admission.load().in_flight, 1);
+    }
+}

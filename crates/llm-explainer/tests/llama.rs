@@ -2,6 +2,7 @@
 //!
 //! Without the model file these tests print why and pass, unless `REQUIRE_LLM=1` (set by CI).
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -22,10 +23,13 @@ fn model_path() -> Option<PathBuf> {
         "REQUIRE_LLM is set but {} is missing",
         path.display()
     );
-    eprintln!(
+    // Past the harness's capture: every run shows the skip, and .ci/run counts it.
+    writeln!(
+        std::io::stderr(),
         "skipped: {} is missing; run scripts/setup-models.sh",
         path.display()
-    );
+    )
+    .ok();
     None
 }
 
@@ -256,7 +260,8 @@ fn a_pool_of_one_with_a_queue_of_three_serves_four_and_refuses_a_fifth() {
                 .unwrap()
         })
         .collect();
-    let started = std::time::Instant::now();
+    // Refused while all four still hold their places (the unit test of `Admission` shows
+    // the refusal never waits).
     let fifth = explainer.generate(attack_messages(Language::English), &settings);
     assert!(
         matches!(
@@ -268,10 +273,6 @@ fn a_pool_of_one_with_a_queue_of_three_serves_four_and_refuses_a_fifth() {
             })
         ),
         "{fifth:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "busy must be immediate"
     );
     for generation in generations {
         assert!(generation.wait().unwrap().generated_tokens > 0);
@@ -292,8 +293,11 @@ fn a_pool_of_one_with_a_queue_of_three_serves_four_and_refuses_a_fifth() {
         .unwrap()
         .wait()
         .unwrap();
+    // Cancelled, the long request gives its context up at its first token at the latest
+    // (after its prompt, as long as `next`'s own prompt); kept, it would hold it for up to
+    // 1000 tokens. Measured against `next` itself, so a slow machine slows both sides.
     assert!(
-        next.timings.queue_ms < 2_000.0,
+        next.timings.queue_ms < 3.0 * next.timings.time_to_first_token_ms + 500.0,
         "the cancelled request kept its context: {:?}",
         next.timings
     );

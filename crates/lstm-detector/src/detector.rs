@@ -71,7 +71,7 @@ impl Detector {
         let preprocessor = Preprocessor::from_json(&files.preprocessing)?;
         check_fit(&manifest, &preprocessor)?;
         let device = backend.device();
-        let mut model = manifest.architecture.init(&device);
+        let mut model = manifest.architecture.init_for_load(&device);
         load_weights(&mut model, &mut files.weights_store())?;
         let detector = Self {
             fast: FastNetwork::new(&model, preprocessor.columns())?,

@@ -9,7 +9,8 @@
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{
-    Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig, Lstm, LstmConfig,
+    Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig, Lstm,
+    LstmConfig,
 };
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -56,15 +57,44 @@ impl LstmDetectorConfig {
         }
     }
 
-    /// Builds the network with freshly initialized weights.
+    /// Builds the network with freshly initialized weights (Burn's default initializers,
+    /// drawn from the backend's random stream: seed it with `device.seed(…)` first).
     pub fn init(&self, device: &Device) -> LstmDetector {
+        self.build(device, None)
+    }
+
+    /// Builds the network with zero weights, to be overwritten by a load: Burn's CPU backend
+    /// keeps one process-wide random stream, and a load must not draw from it (a training
+    /// running beside it would lose its reproducibility).
+    pub(crate) fn init_for_load(&self, device: &Device) -> LstmDetector {
+        self.build(device, Some(Initializer::Zeros))
+    }
+
+    /// `initializer`: `None` for each layer's default.
+    fn build(&self, device: &Device, initializer: Option<Initializer>) -> LstmDetector {
+        let lstm = |d_input, d_hidden| {
+            let config = LstmConfig::new(d_input, d_hidden, true);
+            match &initializer {
+                Some(i) => config.with_initializer(i.clone()),
+                None => config,
+            }
+            .init(device)
+        };
+        let linear = |d_input, d_output| {
+            let config = LinearConfig::new(d_input, d_output);
+            match &initializer {
+                Some(i) => config.with_initializer(i.clone()),
+                None => config,
+            }
+            .init(device)
+        };
         let flow_features = self.flow_features();
         let mut d_input = flow_features;
         let layers = self
             .hidden_sizes
             .iter()
             .map(|&d_hidden| {
-                let layer = LstmConfig::new(d_input, d_hidden, true).init(device);
+                let layer = lstm(d_input, d_hidden);
                 d_input = d_hidden;
                 layer
             })
@@ -73,7 +103,12 @@ impl LstmDetectorConfig {
             None => (None, ColumnLayout::default()),
             Some(e) => {
                 let table_size = e.cardinalities.iter().sum();
-                let table = EmbeddingConfig::new(table_size, e.dim).init(device);
+                let config = EmbeddingConfig::new(table_size, e.dim);
+                let table = match &initializer {
+                    Some(i) => config.with_initializer(i.clone()),
+                    None => config,
+                }
+                .init(device);
                 (Some(table), ColumnLayout::new(self.input_size, e))
             }
         };
@@ -82,7 +117,7 @@ impl LstmDetectorConfig {
             // The head reads the newest flow beside the LSTM's last hidden state.
             d_input += flow_features;
             for &width in sizes {
-                head.push(LinearConfig::new(d_input, width).init(device));
+                head.push(linear(d_input, width));
                 d_input = width;
             }
         }
@@ -91,7 +126,7 @@ impl LstmDetectorConfig {
             layers,
             dropout: DropoutConfig::new(self.dropout).init(),
             head,
-            output: LinearConfig::new(d_input, 1).init(device),
+            output: linear(d_input, 1),
             layout,
         }
     }
@@ -212,7 +247,37 @@ impl LstmDetector {
 
 #[cfg(test)]
 mod tests {
+    use burn::module::{ModuleMapper, Param};
+
     use super::*;
+
+    /// Replaces every weight by a fixed pseudo-random pattern, so the test never depends on
+    /// the backend's random stream (process-wide, shared with every other test).
+    struct Pattern(u32);
+
+    impl ModuleMapper for Pattern {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            param.map(|tensor| {
+                let shape = tensor.shape();
+                let values = (0..shape.num_elements())
+                    .map(|_| {
+                        // Weyl sequence of the golden ratio: spread over [-0.5, 0.5).
+                        self.0 = self.0.wrapping_add(0x9E37_79B9);
+                        self.0 as f32 / u32::MAX as f32 - 0.5
+                    })
+                    .collect::<Vec<f32>>();
+                Tensor::from_data(TensorData::new(values, shape), &tensor.device())
+            })
+        }
+    }
+
+    fn window(values: [f32; 6], device: &Device) -> Tensor<3> {
+        Tensor::from_data(TensorData::new(values.to_vec(), [1, 2, 3]), device)
+    }
+
+    fn scalars<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+        tensor.into_data().try_to_vec::<f32>().unwrap()
+    }
 
     #[test]
     fn embedded_model_reads_numbers_and_codes() {
@@ -225,25 +290,34 @@ mod tests {
                 EmbeddingLayout::new(vec![1, 2], vec![4, 3]).with_dim(2),
             ));
         assert_eq!(config.flow_features(), 1 + 2 * 2);
-        let model = config.init(&device);
-        // Two windows of two flows: [number, code < 4, code < 3].
-        let windows = Tensor::<3>::from_data(
-            TensorData::new(
-                vec![
-                    0.5f32, 3.0, 2.0, -1.0, 0.0, 1.0, 2.0, 1.0, 0.0, 0.1, 2.0, 2.0,
-                ],
-                [2, 2, 3],
-            ),
-            &device,
-        );
-        let p = model
-            .forward(windows)
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
-        assert_eq!(p.len(), 2);
-        assert!(p.iter().all(|p| (0.0..=1.0).contains(p)));
-        assert_ne!(p[0], p[1]);
+        let model = config.init_for_load(&device).map(&mut Pattern(7));
+        let table = model.embedding.as_ref().unwrap().weight.val();
+        let table = table.into_data().try_to_vec::<f32>().unwrap();
+        let row = |r: usize| table[2 * r..2 * r + 2].to_vec();
+
+        // Flows are [number, code < 4, code < 3]: the LSTM reads the number, then the first
+        // column's row of the shared table, then the second column's (offset by 4).
+        let base = [0.5, 3.0, 2.0, -1.0, 0.0, 1.0];
+        let features = scalars(model.flow_features(window(base, &device)));
+        let mut expected = vec![0.5];
+        expected.extend(row(3));
+        expected.extend(row(4 + 2));
+        expected.push(-1.0);
+        expected.extend(row(0));
+        expected.extend(row(4 + 1));
+        assert_eq!(features, expected);
+
+        // The number and each code reach the probability.
+        let p = |values| scalars(model.forward(window(values, &device)))[0];
+        let reference = p(base);
+        assert!((0.0..=1.0).contains(&reference));
+        for changed in [
+            [0.9, 3.0, 2.0, -1.0, 0.0, 1.0],
+            [0.5, 1.0, 2.0, -1.0, 0.0, 1.0],
+            [0.5, 3.0, 0.0, -1.0, 0.0, 1.0],
+        ] {
+            assert_ne!(p(changed), reference, "{changed:?}");
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub fn load_burn_onnx_weights(
     for i in 0..config.hidden_sizes.len() {
         store = store.with_remap_pattern(format!(r"^lstm{}\.", i + 1), format!("layers.{i}."));
     }
-    let mut model = config.init(device);
+    let mut model = config.init_for_load(device);
     load_weights(&mut model, &mut store)?;
     Ok(model)
 }
