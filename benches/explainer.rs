@@ -21,10 +21,10 @@
 use std::io::Write;
 use std::time::Duration;
 
-use flow_features::{FlowRecord, WindowStatistics, read_flows};
+use flow_features::{FlowRecord, read_flows};
 use llm_explainer::{
     ChatMessage, Evidence, Explainer, GenerationSettings, Language, LlamaExplainer, LlamaSettings,
-    Verdict, explanation_messages,
+    explanation_messages,
 };
 use lstm_detector::Detector;
 
@@ -70,18 +70,8 @@ fn prompts() -> Vec<Vec<ChatMessage>> {
                 .iter()
                 .map(|r| r.flow.clone())
                 .collect();
-            let prediction = detector.predict(&flows).unwrap();
-            let attribution = detector.attribute(&flows).unwrap();
-            let statistics = WindowStatistics::from_flows(&flows);
-            let evidence = Evidence {
-                verdict: Verdict {
-                    probability: prediction.probability,
-                    class: prediction.class,
-                    threshold: prediction.threshold,
-                },
-                statistics: &statistics,
-                attribution: attribution.as_ref(),
-            };
+            let (verdict, attribution) = detector.assess(&flows).unwrap();
+            let evidence = Evidence::new(&flows, verdict, attribution);
             explanation_messages(&evidence, Language::English)
         })
         .collect()

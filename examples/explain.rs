@@ -1,4 +1,5 @@
-//! Scores the original's sample window and asks the default local model to explain the verdict.
+//! Scores the original's sample window, prints the grounded report, asks the default local
+//! model to narrate the verdict, and prints what `/analyze` would return after the checks.
 //!
 //! ```sh
 //! scripts/setup-models.sh
@@ -8,10 +9,10 @@
 use std::error::Error;
 use std::io::Write;
 
-use flow_features::{WindowStatistics, parse_window_request};
+use flow_features::parse_window_request;
 use llm_explainer::{
-    Event, Evidence, Explainer, GenerationSettings, Language, LlamaExplainer, LlamaSettings,
-    Verdict, explanation_messages,
+    Checks, Event, Evidence, Explainer, GenerationSettings, Language, LlamaExplainer,
+    LlamaSettings, Report, explanation_messages,
 };
 use lstm_detector::Detector;
 
@@ -33,43 +34,43 @@ fn main() -> Result<(), Box<dyn Error>> {
         "crates/flow-features/tests/fixtures/sample_request.json",
     )?)?;
     let flows = parse_window_request(&body, detector.sequence_length())?;
-    let prediction = detector.predict(&flows)?;
-    println!(
-        "verdict: {} (probability {:.6})\n",
-        prediction.label(),
-        prediction.probability
-    );
+    // The pipeline /analyze runs: assess, evidence, report, prompt, narration, checks.
+    let (verdict, attribution) = detector.assess(&flows)?;
+    let evidence = Evidence::new(&flows, verdict, attribution);
+    let report = Report::new(&evidence, language);
+    println!("report: {}\n", report.summary);
+    for step in &report.next_steps {
+        println!("- {step}");
+    }
 
-    let verdict = Verdict {
-        probability: prediction.probability,
-        class: prediction.class,
-        threshold: prediction.threshold,
-    };
-    let statistics = WindowStatistics::from_flows(&flows);
-    let attribution = detector.attribute(&flows)?;
-    let evidence = Evidence {
-        verdict,
-        statistics: &statistics,
-        attribution: attribution.as_ref(),
-    };
-    let messages = explanation_messages(&evidence, language);
+    let prompt = explanation_messages(&evidence, language);
     let explainer = LlamaExplainer::load(LlamaSettings::new(model))?;
-    let mut generation = explainer.generate(messages, &GenerationSettings::default())?;
+    let mut generation = explainer.generate(prompt.clone(), &GenerationSettings::default())?;
+    println!("\nmodel:");
     while let Some(event) = generation.blocking_next_event() {
         match event {
             Event::Text(piece) => {
                 print!("{piece}");
                 std::io::stdout().flush()?;
             }
-            Event::Finished(done) => println!(
-                "\n\n[{} | {:?} | prompt {} tokens, generated {} | first token {:.0} ms, {:.1} tokens/s]",
-                done.model,
-                done.finish_reason,
-                done.prompt_tokens,
-                done.generated_tokens,
-                done.timings.time_to_first_token_ms,
-                done.timings.tokens_per_second
-            ),
+            Event::Finished(done) => {
+                println!(
+                    "\n\n[{} | {:?} | prompt {} tokens, generated {} | first token {:.0} ms, {:.1} tokens/s]",
+                    done.model,
+                    done.finish_reason,
+                    done.prompt_tokens,
+                    done.generated_tokens,
+                    done.timings.time_to_first_token_ms,
+                    done.timings.tokens_per_second
+                );
+                let checks = Checks::run(&evidence, &prompt, &done.text, done.finish_reason);
+                let (text, source) = checks.choose(&done.text, &report);
+                println!(
+                    "\nreturned ({}, failed {:?}): {text}",
+                    source.as_str(),
+                    checks.failed
+                );
+            }
             Event::Failed(error) => return Err(error.into()),
         }
     }

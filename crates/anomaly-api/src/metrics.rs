@@ -1,7 +1,7 @@
 //! Prometheus metrics: requests by route and status, latency histograms, the explainer's load
 //! and the tokens it generated, plus the process's own (memory, CPU, file descriptors).
 
-use llm_explainer::{Explanation, Load};
+use llm_explainer::{Checks, Explanation, Load, Source};
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
     Registry, TextEncoder,
@@ -21,6 +21,8 @@ pub struct Metrics {
     generated_tokens: IntCounter,
     prompt_tokens: IntCounter,
     time_to_first_token: Histogram,
+    explanations: IntCounterVec,
+    failed_checks: IntCounterVec,
 }
 
 impl Metrics {
@@ -70,6 +72,22 @@ impl Metrics {
             )
             .buckets(vec![0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]),
         )?;
+        let explanations = IntCounterVec::new(
+            Opts::new(
+                "llm_explanations_total",
+                "Explanations returned, by source: the model's checked text or the report",
+            ),
+            &["source"],
+        )?;
+        let failed_checks = IntCounterVec::new(
+            Opts::new(
+                "llm_failed_checks_total",
+                "Model texts that failed a check, by check (a text can fail several)",
+            ),
+            &["check"],
+        )?;
+        registry.register(Box::new(explanations.clone()))?;
+        registry.register(Box::new(failed_checks.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(llm_in_flight.clone()))?;
@@ -94,6 +112,8 @@ impl Metrics {
             generated_tokens,
             prompt_tokens,
             time_to_first_token,
+            explanations,
+            failed_checks,
         })
     }
 
@@ -116,6 +136,18 @@ impl Metrics {
         if explanation.generated_tokens > 0 {
             self.time_to_first_token
                 .observe(explanation.timings.time_to_first_token_ms / 1000.0);
+        }
+    }
+
+    /// Counts one returned explanation: its source and the checks the model's text failed.
+    pub fn record_checks(&self, checks: &Checks, source: Source) {
+        self.explanations
+            .with_label_values(&[source.as_str()])
+            .inc();
+        for check in &checks.failed {
+            self.failed_checks
+                .with_label_values(&[check.as_str()])
+                .inc();
         }
     }
 

@@ -472,6 +472,28 @@ async fn analyze_answers_prediction_statistics_and_an_explanation() {
     assert!(attribution["features"][0]["delta"].as_f64().unwrap() < -0.9);
     assert_eq!(attribution["flows"][0]["flow"], 9);
 
+    // The report, built without the model, names what moved the detector.
+    let report = &got["report"];
+    let summary = report["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("Normal: the detector finds the newest flow"),
+        "{summary}"
+    );
+    assert!(summary.contains("tcprtt"), "{summary}");
+    assert!(
+        report["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == "tcprtt" && e["kind"] == "feature"),
+        "{report}"
+    );
+    assert_eq!(
+        report["next_steps"][0],
+        "No action is needed for this window."
+    );
+    assert_returned_text_is_checked(&got, &got["explanation"], summary);
+
     let mut french = sample();
     french["language"] = json!("german");
     let (status, got) = server
@@ -488,6 +510,47 @@ async fn analyze_answers_prediction_statistics_and_an_explanation() {
     let (status, got) = server.post("/analyze", "application/json", missing).await;
     assert_eq!(status, 422, "{got}");
     assert!(got.to_string().contains("sequence[0].dur: is required"));
+}
+
+/// The returned explanation is the model's text only when every check passed, else the
+/// report's `summary`, and the answer says which.
+fn assert_returned_text_is_checked(answer: &Value, explanation: &Value, summary: &str) {
+    let checks = &explanation["checks"];
+    let failed = checks["failed"].as_array().unwrap();
+    match explanation["source"].as_str() {
+        Some("model") => {
+            assert_eq!(checks["passed"], true, "{explanation}");
+            assert!(failed.is_empty());
+            assert_ne!(answer["llm_explanation"], summary);
+        }
+        Some("report") => {
+            assert_eq!(checks["passed"], false, "{explanation}");
+            assert!(!failed.is_empty());
+            assert_eq!(answer["llm_explanation"], summary);
+        }
+        other => panic!("source {other:?}: {explanation}"),
+    }
+    // A text cut by the budget never passes.
+    if explanation["cut"] == true {
+        assert!(failed.contains(&json!("cut")), "{explanation}");
+    }
+}
+
+#[actix_rt::test]
+async fn the_sample_request_gets_a_checked_explanation_from_the_default_detector() {
+    let server = TestServer::start(Config::default());
+    let (status, got) = server
+        .post("/analyze", "application/json", sample().to_string())
+        .await;
+    assert_eq!(status, 200, "{got}");
+    let summary = got["report"]["summary"].as_str().unwrap();
+    assert_returned_text_is_checked(&got, &got["explanation"], summary);
+    println!(
+        "source {}, failed {}: {}",
+        got["explanation"]["source"],
+        got["explanation"]["checks"]["failed"],
+        got["llm_explanation"]
+    );
 }
 
 /// Polls `/ready` until `llm_in_flight` equals `n` (generations admitted or finished).
@@ -620,7 +683,11 @@ async fn analyze_streams_the_verdict_then_tokens_then_done() {
             .map(|(_, data)| data["text"].as_str().unwrap())
             .collect();
         let done = &events.last().unwrap().1;
-        assert_eq!(done["llm_explanation"], streamed.as_str());
+        let summary = verdict["report"]["summary"].as_str().unwrap();
+        assert_returned_text_is_checked(done, &done["explanation"], summary);
+        if done["explanation"]["source"] == "model" {
+            assert_eq!(done["llm_explanation"], streamed.trim());
+        }
         assert!(done["explanation"]["generated_tokens"].as_u64().unwrap() <= 16);
     }
 }

@@ -21,8 +21,10 @@ enum Command {
     Baseline(commands::baseline::Args),
     /// Score models on the protocol's test windows: metrics table, JSON, ROC and loss PNGs.
     Evaluate(commands::evaluate::Args),
-    /// Measure how well explanations stick to the facts the model was given.
-    Grounding(commands::grounding::Args),
+    /// Explain windows of real rows; count the texts that contradict the verdict, loop, cite
+    /// numbers they were not given or miss the top feature, for the model and for /analyze.
+    #[command(alias = "grounding")]
+    ExplainEval(commands::explain_eval::Args),
     /// Score every window of a flow file, in file order, into CSV, JSON lines or Parquet.
     Score(commands::score::Args),
     /// Train a detector on a labelled flow file under the evaluation protocol.
@@ -39,7 +41,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Baseline(args) => commands::baseline::run(&args),
         Command::Evaluate(args) => commands::evaluate::run(&args),
-        Command::Grounding(args) => commands::grounding::run(&args),
+        Command::ExplainEval(args) => commands::explain_eval::run(&args),
         Command::Score(args) => commands::score::run(&args),
         Command::Train(args) => commands::train::run(&args),
     }

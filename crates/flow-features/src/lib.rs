@@ -12,6 +12,7 @@
 //! - [`FeatureMatrix::sliding_windows`] – windows of consecutive flows;
 //! - [`Split`] / [`window_labels`] – the evaluation protocol: stratified random split, windows
 //!   labelled by their last flow;
+//! - [`Verdict`] – a detector's probability, class and threshold for a window;
 //! - [`WindowStatistics`] – what a window looks like, for reports and explanations;
 //! - [`occlusion_windows`] / [`Attribution`] – which flows and features moved a detector's
 //!   score, by occlusion with a normal-traffic [`Baseline`];
@@ -41,6 +42,7 @@ mod schema;
 mod split;
 mod statistics;
 mod validate;
+mod verdict;
 
 pub use attribution::{Attribution, Baseline, FeatureInfluence, FlowInfluence, occlusion_windows};
 pub use dataset::{CsvFlowReader, FlowFileReader, LabeledFlow, ParquetFlowReader, read_flows};
@@ -55,3 +57,4 @@ pub use schema::{FEATURES, Feature, FeatureKind, FeatureValue, FlowRecord, featu
 pub use split::{Split, window_labels};
 pub use statistics::{Standout, WindowStatistics};
 pub use validate::{parse_flow, parse_window, parse_window_request};
+pub use verdict::Verdict;

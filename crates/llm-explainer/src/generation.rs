@@ -6,6 +6,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
+use crate::repetition::{first_repetition, sentence_end_before};
 
 /// Why generation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -18,21 +19,30 @@ pub enum FinishReason {
     MaxTokens,
     /// The wall-clock deadline passed: the text is cut.
     Deadline,
+    /// The model began repeating itself (a sentence, or a run of
+    /// [`REPEATED_WORDS`](crate::REPEATED_WORDS) words, said twice): the text ends with the
+    /// last sentence before the repetition.
+    Repetition,
 }
 
 impl FinishReason {
-    /// The name used in JSON and metrics: `stop`, `max_tokens` or `deadline`.
+    /// The name used in JSON and metrics: `stop`, `max_tokens`, `deadline` or `repetition`.
     pub fn as_str(self) -> &'static str {
         match self {
             FinishReason::Stop => "stop",
             FinishReason::MaxTokens => "max_tokens",
             FinishReason::Deadline => "deadline",
+            FinishReason::Repetition => "repetition",
         }
     }
 
-    /// `true` when the text was cut by a budget rather than ended by the model.
+    /// `true` when a budget (tokens or time) cut the text; a text ended by the model, or
+    /// before its repetition, is whole sentences.
     pub fn is_cut(self) -> bool {
-        self != FinishReason::Stop
+        match self {
+            FinishReason::Stop | FinishReason::Repetition => false,
+            FinishReason::MaxTokens | FinishReason::Deadline => true,
+        }
     }
 }
 
@@ -192,8 +202,9 @@ impl Emitter {
     }
 }
 
-/// Accumulates generated text, emits it, and finds stop strings even across pieces: text that
-/// could begin a stop string is held back until it is known not to.
+/// Accumulates generated text, emits it, and finds stop strings even across pieces (text that
+/// could begin a stop string is held back until it is known not to) and loops (the text is cut
+/// back to the last sentence before the repetition; what was already emitted stays emitted).
 #[derive(Debug)]
 pub(crate) struct TextSink {
     stop: Vec<String>,
@@ -210,8 +221,9 @@ impl TextSink {
         }
     }
 
-    /// Adds a piece; returns `true` when a stop string was reached (the text ends before it).
-    pub(crate) fn push(&mut self, piece: &str, emitter: &Emitter) -> bool {
+    /// Adds a piece; returns why the text ends here, if it does: [`FinishReason::Stop`] at a
+    /// stop string (the text ends before it), [`FinishReason::Repetition`] at a loop.
+    pub(crate) fn push(&mut self, piece: &str, emitter: &Emitter) -> Option<FinishReason> {
         self.text.push_str(piece);
         if let Some(at) = self
             .stop
@@ -221,7 +233,13 @@ impl TextSink {
         {
             self.text.truncate(at);
             self.flush(emitter);
-            return true;
+            return Some(FinishReason::Stop);
+        }
+        if let Some(repetition) = first_repetition(&self.text, false) {
+            self.text
+                .truncate(sentence_end_before(&self.text, repetition.at));
+            self.emitted = self.emitted.min(self.text.len());
+            return Some(FinishReason::Repetition);
         }
         let hold = self
             .stop
@@ -240,7 +258,7 @@ impl TextSink {
             emitter.text(self.text[self.emitted..upto].to_owned());
             self.emitted = upto;
         }
-        false
+        None
     }
 
     /// Emits any held-back text and returns the whole text.
@@ -310,16 +328,17 @@ mod tests {
             FinishReason::Stop,
             FinishReason::MaxTokens,
             FinishReason::Deadline,
+            FinishReason::Repetition,
         ] {
             assert_eq!(serde_json::to_value(reason).unwrap(), reason.as_str());
         }
     }
 
-    fn run(stop: &[&str], pieces: &[&str]) -> (Vec<String>, String, bool) {
+    fn run(stop: &[&str], pieces: &[&str]) -> (Vec<String>, String, Option<FinishReason>) {
         let (emitter, mut generation) = Generation::channel();
         let stop: Vec<String> = stop.iter().map(|s| s.to_string()).collect();
         let mut sink = TextSink::new(&stop);
-        let stopped = pieces.iter().any(|p| sink.push(p, &emitter));
+        let stopped = pieces.iter().find_map(|p| sink.push(p, &emitter));
         let text = sink.finish(&emitter);
         drop(emitter);
         let mut streamed = Vec::new();
@@ -335,7 +354,7 @@ mod tests {
             &["\n\nUser:"],
             &["The flow", " is odd.\n", "\nUs", "er: hi"],
         );
-        assert!(stopped);
+        assert_eq!(stopped, Some(FinishReason::Stop));
         assert_eq!(text, "The flow is odd.");
         assert_eq!(streamed.concat(), text);
     }
@@ -343,10 +362,25 @@ mod tests {
     #[test]
     fn held_back_text_is_released_when_it_is_not_a_stop_string() {
         let (streamed, text, stopped) = run(&["###"], &["a #", "# b", " c"]);
-        assert!(!stopped);
+        assert_eq!(stopped, None);
         assert_eq!(text, "a ## b c");
         assert_eq!(streamed.concat(), text);
         let (_, text, _) = run(&[], &["x", "y"]);
         assert_eq!(text, "xy");
+    }
+
+    #[test]
+    fn a_loop_ends_the_text_before_the_sentence_that_repeats() {
+        let line = "The model saw flow 9 send 258 bytes to the server. ";
+        let pieces: Vec<&str> = line
+            .split_inclusive(' ')
+            .chain(line.split_inclusive(' '))
+            .collect();
+        let (streamed, text, stopped) = run(&[], &pieces);
+        assert_eq!(stopped, Some(FinishReason::Repetition));
+        assert_eq!(text, line.trim_end());
+        // Stopped at the eighth repeated word, long before the budget.
+        assert!(streamed.concat().len() < 2 * line.len() - 10);
+        assert!(streamed.concat().starts_with(&text));
     }
 }

@@ -613,9 +613,6 @@ impl<'a> AnswerText<'a> {
         };
         let piece: Vec<u8> = self.pending_bytes.drain(..complete).collect();
         let piece = String::from_utf8(piece).expect("validated above");
-        Ok(self
-            .sink
-            .push(&piece, &self.job.emitter)
-            .then_some(FinishReason::Stop))
+        Ok(self.sink.push(&piece, &self.job.emitter))
     }
 }

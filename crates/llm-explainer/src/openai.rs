@@ -143,7 +143,8 @@ impl OpenAiExplainer {
             {
                 clock.token();
                 generated += 1;
-                if sink.push(piece, emitter) {
+                if let Some(reason) = sink.push(piece, emitter) {
+                    finish = reason;
                     break;
                 }
             }

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use llm_explainer::{
-    ChatMessage, Error, Explainer, FinishReason, GenerationSettings, Language, LlamaExplainer,
-    LlamaSettings, Verdict, explanation_messages,
+    ChatMessage, Error, Evidence, Explainer, FinishReason, GenerationSettings, Language,
+    LlamaExplainer, LlamaSettings, Verdict, explanation_messages,
 };
 
 fn model_path() -> Option<PathBuf> {
@@ -45,14 +45,7 @@ fn shared() -> Option<&'static LlamaExplainer> {
 }
 
 fn attack_messages(language: Language) -> Vec<ChatMessage> {
-    verdict_messages(
-        Verdict {
-            probability: 0.97,
-            class: 1,
-            threshold: 0.5,
-        },
-        language,
-    )
+    verdict_messages(Verdict::from_probability(0.97, 0.5), language)
 }
 
 /// The explanation prompt of the sample window under `verdict`.
@@ -62,13 +55,7 @@ fn verdict_messages(verdict: Verdict, language: Language) -> Vec<ChatMessage> {
     ))
     .unwrap();
     let flows = flow_features::parse_window(&body["sequence"], 10).unwrap();
-    let statistics = flow_features::WindowStatistics::from_flows(&flows);
-    let evidence = llm_explainer::Evidence {
-        verdict,
-        statistics: &statistics,
-        attribution: None,
-    };
-    explanation_messages(&evidence, language)
+    explanation_messages(&Evidence::new(&flows, verdict, None), language)
 }
 
 #[test]
@@ -89,7 +76,7 @@ fn explains_the_verdict_deterministically() {
         "{}",
         first.text
     );
-    assert!(first.prompt_tokens > 100 && first.generated_tokens > 0);
+    assert!(first.prompt_tokens > 50 && first.generated_tokens > 0);
     assert!(first.timings.time_to_first_token_ms > 0.0);
     assert_eq!(first.model, "SmolLM2-135M-Instruct.Q4_1");
 
@@ -113,14 +100,7 @@ fn reusing_the_system_prompt_state_changes_no_answer() {
             .wait()
             .unwrap()
     };
-    let normal = verdict_messages(
-        Verdict {
-            probability: 0.12,
-            class: 0,
-            threshold: 0.5,
-        },
-        Language::English,
-    );
+    let normal = verdict_messages(Verdict::from_probability(0.12, 0.5), Language::English);
 
     // One context answers an attack, then a normal verdict: the second reuses the system prefix.
     let warm = load();
@@ -183,7 +163,7 @@ fn prompts_use_the_model_chat_template() {
         "{prompt}"
     );
     assert!(
-        prompt.contains("<|im_end|>\n<|im_start|>user\nDetector verdict: ATTACK"),
+        prompt.contains("<|im_end|>\n<|im_start|>user\nVerdict: ATTACK"),
         "{prompt}"
     );
     assert!(prompt.ends_with("<|im_start|>assistant\n"), "{prompt}");
@@ -239,7 +219,12 @@ fn streams_pieces_that_add_up_to_the_text() {
         }
     };
     assert!(pieces > 1);
-    assert_eq!(streamed.trim(), done.text);
+    // A loop cut back to its last sentence leaves what was already streamed.
+    if done.finish_reason == FinishReason::Repetition {
+        assert!(streamed.trim().starts_with(&done.text));
+    } else {
+        assert_eq!(streamed.trim(), done.text);
+    }
 }
 
 #[test]

@@ -4,10 +4,9 @@ use std::path::Path;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use flow_features::{
-    Attribution, Baseline, CategoryCoding, FeatureMatrix, FlowRecord, Preprocessor,
+    Attribution, Baseline, CategoryCoding, FeatureMatrix, FlowRecord, Preprocessor, Verdict,
     occlusion_windows,
 };
-use serde::Serialize;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
@@ -16,24 +15,6 @@ use crate::model::LstmDetector;
 use crate::model_dir::{
     ModelFiles, ModelManifest, check_fit, load_weights, write_baseline, write_model_dir,
 };
-
-/// The verdict on one window.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Prediction {
-    /// Probability that the window's last flow is part of an attack.
-    pub probability: f32,
-    /// `1` (attack) when `probability > threshold`, else `0` (normal).
-    pub class: u8,
-    /// The decision threshold applied.
-    pub threshold: f32,
-}
-
-impl Prediction {
-    /// `"attack"` or `"normal"`.
-    pub fn label(&self) -> &'static str {
-        if self.class == 1 { "attack" } else { "normal" }
-    }
-}
 
 /// A loaded detector: network, preprocessing and threshold. `Send + Sync`: share one behind an
 /// `Arc` across server workers; concurrent calls do not block each other.
@@ -152,19 +133,19 @@ impl Detector {
     }
 
     /// Scores one window of exactly [`sequence_length`](Self::sequence_length) flows.
-    pub fn predict(&self, flows: &[FlowRecord]) -> Result<Prediction> {
+    pub fn predict(&self, flows: &[FlowRecord]) -> Result<Verdict> {
         self.predict_with(flows, CategoryCoding::Training)
     }
 
     /// Scores one window with an explicit category coding (see [`CategoryCoding`]).
-    pub fn predict_with(&self, flows: &[FlowRecord], coding: CategoryCoding) -> Result<Prediction> {
+    pub fn predict_with(&self, flows: &[FlowRecord], coding: CategoryCoding) -> Result<Verdict> {
         let window = self.preprocessor.window_with(flows, coding)?;
         Ok(self.verdict(self.probabilities(window.values())?[0]))
     }
 
     /// Scores several windows in one batched call, in order. Windows breaking the rules are
     /// all reported, by index, in [`Error::InvalidWindows`].
-    pub fn predict_many(&self, windows: &[Vec<FlowRecord>]) -> Result<Vec<Prediction>> {
+    pub fn predict_many(&self, windows: &[Vec<FlowRecord>]) -> Result<Vec<Verdict>> {
         if windows.is_empty() {
             return Ok(Vec::new());
         }
@@ -211,9 +192,38 @@ impl Detector {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn attribute(&self, flows: &[FlowRecord]) -> Result<Option<Attribution>> {
-        let Some(baseline) = &self.baseline else {
-            return Ok(None);
-        };
+        match &self.baseline {
+            Some(baseline) => self.occlude(flows, baseline).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The verdict and, when the model has a baseline, the attribution behind it, from one
+    /// batched call (the attribution scores the window itself first): what an explanation
+    /// is built from.
+    ///
+    /// ```
+    /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed");
+    /// # let body: serde_json::Value = serde_json::from_str(include_str!(concat!(
+    /// #     env!("CARGO_MANIFEST_DIR"), "/../flow-features/tests/fixtures/sample_request.json")))?;
+    /// let detector = lstm_detector::Detector::from_dir(dir)?;
+    /// # let flows = flow_features::parse_window(&body["sequence"], 10)?;
+    /// let (verdict, attribution) = detector.assess(&flows)?;
+    /// assert!((verdict.probability - detector.predict(&flows)?.probability).abs() < 1e-6);
+    /// assert_eq!(attribution.unwrap().probability, verdict.probability);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn assess(&self, flows: &[FlowRecord]) -> Result<(Verdict, Option<Attribution>)> {
+        match &self.baseline {
+            Some(baseline) => {
+                let attribution = self.occlude(flows, baseline)?;
+                Ok((self.verdict(attribution.probability), Some(attribution)))
+            }
+            None => Ok((self.predict(flows)?, None)),
+        }
+    }
+
+    fn occlude(&self, flows: &[FlowRecord], baseline: &Baseline) -> Result<Attribution> {
         let batch = match self.encode_batch(&occlusion_windows(flows, &baseline.flow)) {
             // Occlusion window 0 is the window itself: report its problems as `predict` does.
             Err(Error::InvalidWindows(mut invalid)) if invalid[0].0 == 0 => {
@@ -222,11 +232,11 @@ impl Detector {
             batch => batch?,
         };
         let probabilities = self.probabilities(&batch)?;
-        Ok(Some(Attribution::from_probabilities(
+        Ok(Attribution::from_probabilities(
             flows,
             &baseline.flow,
             &probabilities,
-        )))
+        ))
     }
 
     /// Scores every sliding window of `matrix` (rows from [`Preprocessor::encode`]): one
@@ -235,7 +245,7 @@ impl Detector {
         &self,
         matrix: &FeatureMatrix,
         batch_size: usize,
-    ) -> Result<Vec<Prediction>> {
+    ) -> Result<Vec<Verdict>> {
         let rows = self.sequence_length();
         let mut out = Vec::with_capacity(matrix.rows().saturating_sub(rows - 1));
         let windows: Vec<&[f32]> = matrix.sliding_windows(rows).collect();
@@ -291,12 +301,7 @@ impl Detector {
         Ok(windows.len() / per_window)
     }
 
-    fn verdict(&self, probability: f32) -> Prediction {
-        let threshold = self.manifest.threshold;
-        Prediction {
-            probability,
-            class: u8::from(probability > threshold),
-            threshold,
-        }
+    fn verdict(&self, probability: f32) -> Verdict {
+        Verdict::from_probability(probability, self.manifest.threshold)
     }
 }

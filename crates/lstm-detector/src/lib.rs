@@ -33,9 +33,11 @@ mod onnx_import;
 mod training;
 
 pub use backend::Backend;
-pub use detector::{Detector, Prediction};
+pub use detector::Detector;
 pub use error::{Error, Result};
 pub use evaluation::{ClassMetrics, Evaluation, RocPoint, roc_curve};
+/// The verdict type the detector returns (defined by `flow-features`, shared by every layer).
+pub use flow_features::Verdict;
 pub use model::{EmbeddingLayout, LstmDetector, LstmDetectorConfig};
 pub use model_dir::{
     BASELINE_FILE, MANIFEST_FILE, ModelFiles, ModelManifest, PREPROCESSING_FILE, WEIGHTS_FILE,

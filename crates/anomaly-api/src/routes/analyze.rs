@@ -1,5 +1,6 @@
-//! `POST /analyze`: the verdict, the window's statistics, the detector's attribution and an
-//! explanation from the LLM — as one JSON document, or streamed as Server-Sent Events
+//! `POST /analyze`: the verdict, the window's statistics, the detector's attribution, the
+//! grounded report and an explanation — the LLM's text when it passes the checks, else the
+//! report's summary — as one JSON document, or streamed as Server-Sent Events
 //! (`POST /analyze/stream`, or `POST /analyze` with `Accept: text/event-stream`).
 
 use actix_web::http::header;
@@ -8,8 +9,8 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use flow_features::{Attribution, FlowRecord, WindowStatistics, parse_window_request};
 use futures_util::{StreamExt, stream};
 use llm_explainer::{
-    ChatMessage, Event, Evidence, Explanation, FinishReason, Generation, GenerationSettings,
-    Language, Timings, Verdict, explanation_messages,
+    ChatMessage, Checks, Event, Evidence, Explanation, FinishReason, Generation,
+    GenerationSettings, Language, Report, Source, Timings, explanation_messages,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -57,19 +58,28 @@ pub struct AnalyzeResponse {
     pub statistics: WindowStatistics,
     /// Which flows and features moved the probability (absent when the model has no baseline).
     pub attribution: Option<Attribution>,
-    /// The explanation text.
+    /// What the detector's output says, in plain words, built without a language model.
+    pub report: Report,
+    /// The explanation: the model's text when it passed every check
+    /// (`explanation.source: "model"`), else the report's summary (`"report"`).
     pub llm_explanation: String,
-    /// How the explanation was produced.
+    /// How the explanation was produced and checked.
     pub explanation: GenerationReport,
 }
 
-/// How the explanation was produced. Past the deadline (`--llm-deadline`) the text produced so
-/// far is returned with `cut: true` and `finish_reason: "deadline"`.
+/// How the explanation was produced and checked. Past the deadline (`--llm-deadline`) the
+/// model's text is cut (`cut: true`, `finish_reason: "deadline"`), fails the `cut` check, and
+/// the report's summary is returned instead.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GenerationReport {
+    /// Whose text `llm_explanation` is.
+    pub source: Source,
+    /// The checks on the model's text, and what failed.
+    pub checks: Checks,
     /// The model that wrote it.
     pub model: String,
-    /// `stop`, or `max_tokens` / `deadline` when the text was cut.
+    /// `stop`; `repetition` when generation stopped where the model began to repeat itself
+    /// (the text ends before the repetition); `max_tokens` / `deadline` when a budget cut it.
     pub finish_reason: FinishReason,
     /// `true` when a budget cut the text.
     pub cut: bool,
@@ -84,7 +94,9 @@ pub struct GenerationReport {
 }
 
 impl GenerationReport {
-    fn split(explanation: Explanation) -> (String, Self) {
+    /// Checks the model's `explanation` of `analysis`; returns the text to answer and how it
+    /// was produced.
+    fn checked(explanation: Explanation, analysis: &Checking) -> (String, Self) {
         let Explanation {
             text,
             finish_reason,
@@ -94,13 +106,17 @@ impl GenerationReport {
             timings,
             model,
         } = explanation;
-        let cut = finish_reason.is_cut();
+        let checks = Checks::run(&analysis.evidence, &analysis.prompt, &text, finish_reason);
+        let (chosen, source) = checks.choose(&text, &analysis.report);
+        let chosen = chosen.to_owned();
         (
-            text,
+            chosen,
             Self {
+                source,
+                checks,
                 model,
                 finish_reason,
-                cut,
+                cut: finish_reason.is_cut(),
                 prompt_tokens,
                 cached_prompt_tokens,
                 generated_tokens,
@@ -110,37 +126,33 @@ impl GenerationReport {
     }
 }
 
+/// What a model's text is checked against.
+struct Checking {
+    evidence: Evidence,
+    prompt: Vec<ChatMessage>,
+    report: Report,
+}
+
 /// A scored window with its explanation started.
 struct Analysis {
     prediction: PredictResponse,
-    statistics: WindowStatistics,
-    attribution: Option<Attribution>,
+    checking: Checking,
     generation: Generation,
 }
 
-/// Validates, scores, attributes and starts the explanation (on the explainer's threads: the
-/// HTTP worker only awaits its events). Fails with 503 at once when the explainer is full.
+/// Validates, scores, attributes, reports and starts the explanation (on the explainer's
+/// threads: the HTTP worker only awaits its events). Fails with 503 at once when the explainer
+/// is full.
 fn start_analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> {
     let detector = &state.detector;
-    let flows = parse_window_request(body, detector.sequence_length())?;
+    let flows: Vec<FlowRecord> = parse_window_request(body, detector.sequence_length())?;
     // Unknown keys, `sequence` among them, are ignored: no copy of the body is needed.
     let options =
         AnalyzeOptions::deserialize(body).map_err(|e| ApiError::InvalidOption(e.to_string()))?;
-    let verdict = detector.predict(&flows)?;
-    let attribution = detector.attribute(&flows)?;
-    let statistics = WindowStatistics::from_flows(&flows);
-    let messages: Vec<ChatMessage> = explanation_messages(
-        &Evidence {
-            verdict: Verdict {
-                probability: verdict.probability,
-                class: verdict.class,
-                threshold: verdict.threshold,
-            },
-            statistics: &statistics,
-            attribution: attribution.as_ref(),
-        },
-        options.language,
-    );
+    let (verdict, attribution) = detector.assess(&flows)?;
+    let evidence = Evidence::new(&flows, verdict, attribution);
+    let report = Report::new(&evidence, options.language);
+    let prompt = explanation_messages(&evidence, options.language);
     let max_tokens = options
         .max_tokens
         .unwrap_or(state.max_tokens)
@@ -149,11 +161,14 @@ fn start_analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> 
         .with_max_tokens(max_tokens)
         .with_deadline(state.llm_deadline)
         .with_prompt_lookup(state.llm_prompt_lookup);
-    let generation = state.explainer.generate(messages, &settings)?;
+    let generation = state.explainer.generate(prompt.clone(), &settings)?;
     Ok(Analysis {
         prediction: PredictResponse::new(&verdict, &detector.manifest().id),
-        statistics,
-        attribution,
+        checking: Checking {
+            evidence,
+            prompt,
+            report,
+        },
         generation,
     })
 }
@@ -167,7 +182,7 @@ fn start_analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> 
     tag = "detection",
     request_body = AnalyzeRequest,
     responses(
-        (status = 200, description = "Verdict, statistics, attribution and explanation", body = AnalyzeResponse),
+        (status = 200, description = "Verdict, statistics, attribution, report and the checked explanation", body = AnalyzeResponse),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 413, description = "The body exceeds the limit", body = ErrorBody),
         (status = 415, description = "Not sent as application/json", body = ErrorBody),
@@ -185,14 +200,23 @@ pub(crate) async fn analyze(
     if wants_event_stream(&req) {
         return Ok(event_stream(analysis, state.metrics.clone()));
     }
+    let Analysis {
+        prediction,
+        checking,
+        generation,
+    } = analysis;
     // Dropping this future (client gone) drops the generation, which cancels it.
-    let explanation = analysis.generation.finish().await?;
+    let explanation = generation.finish().await?;
     state.metrics.record_generation(&explanation);
-    let (llm_explanation, explanation) = GenerationReport::split(explanation);
+    let (llm_explanation, explanation) = GenerationReport::checked(explanation, &checking);
+    state
+        .metrics
+        .record_checks(&explanation.checks, explanation.source);
     Ok(HttpResponse::Ok().json(AnalyzeResponse {
-        prediction: analysis.prediction,
-        statistics: analysis.statistics,
-        attribution: analysis.attribution,
+        prediction,
+        statistics: checking.evidence.statistics,
+        attribution: checking.evidence.attribution,
+        report: checking.report,
         llm_explanation,
         explanation,
     }))
@@ -200,9 +224,11 @@ pub(crate) async fn analyze(
 
 /// Scores a window and streams the explanation as Server-Sent Events.
 ///
-/// Events, in order: one `verdict` (`prediction`, `statistics`, `attribution`), `token` events
-/// (`{"text": …}`) as the model writes, then one `done` (`llm_explanation`, `explanation`) or
-/// one `error` (an error body). Closing the connection stops the generation.
+/// Events, in order: one `verdict` (`prediction`, `statistics`, `attribution`, `report`) before
+/// any model token, `token` events (`{"text": …}`: the model's draft, as it writes), then one
+/// `done` (`llm_explanation`: the draft if it passed the checks, else the report's summary;
+/// `explanation`: source and checks) or one `error` (an error body). Closing the connection
+/// stops the generation.
 #[utoipa::path(
     post,
     path = "/analyze/stream",
@@ -231,34 +257,39 @@ fn wants_event_stream(req: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains("text/event-stream"))
 }
 
-/// The SSE response: the verdict at once, then the generation's events.
+/// The SSE response: the verdict and report at once, then the generation's events.
 fn event_stream(analysis: Analysis, metrics: Metrics) -> HttpResponse {
     let Analysis {
         prediction,
-        statistics,
-        attribution,
+        checking,
         generation,
     } = analysis;
     let verdict = sse_event(
         "verdict",
-        &json!({ "prediction": prediction, "statistics": statistics, "attribution": attribution }),
+        &json!({
+            "prediction": prediction,
+            "statistics": &checking.evidence.statistics,
+            "attribution": &checking.evidence.attribution,
+            "report": &checking.report,
+        }),
     );
     // The stream owns the generation: when the client disconnects actix drops the stream, and
     // with it the generation, which cancels the work.
-    let events = stream::unfold(Some(generation), move |generation| {
+    let events = stream::unfold(Some((generation, checking)), move |state| {
         let metrics = metrics.clone();
         async move {
-            let mut generation = generation?;
+            let (mut generation, checking) = state?;
             let event = match generation.next_event().await? {
                 Event::Text(text) => {
                     return Some((
                         sse_event("token", &json!({ "text": text })),
-                        Some(generation),
+                        Some((generation, checking)),
                     ));
                 }
                 Event::Finished(explanation) => {
                     metrics.record_generation(&explanation);
-                    let (text, report) = GenerationReport::split(explanation);
+                    let (text, report) = GenerationReport::checked(explanation, &checking);
+                    metrics.record_checks(&report.checks, report.source);
                     sse_event(
                         "done",
                         &json!({ "llm_explanation": text, "explanation": report }),

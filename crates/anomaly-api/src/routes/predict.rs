@@ -73,7 +73,7 @@ pub struct PredictResponse {
 
 impl PredictResponse {
     /// The response for `verdict` from the model `model`.
-    pub fn new(verdict: &lstm_detector::Prediction, model: &str) -> Self {
+    pub fn new(verdict: &lstm_detector::Verdict, model: &str) -> Self {
         Self {
             probability: verdict.probability,
             class: verdict.class,

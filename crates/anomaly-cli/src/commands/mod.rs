@@ -2,6 +2,6 @@
 
 pub mod baseline;
 pub mod evaluate;
-pub mod grounding;
+pub mod explain_eval;
 pub mod score;
 pub mod train;

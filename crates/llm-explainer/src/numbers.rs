@@ -1,73 +1,12 @@
-//! Grounding checks: does an explanation stick to the facts the model was given?
-//!
-//! Two measures, both cheap and model-free: the share of the numbers in the text that appear in
-//! the prompt (allowing the text to round them), and whether the text names the feature the
-//! detector's attribution ranked first.
-
-use serde::Serialize;
-
-use crate::prompt::ChatMessage;
-
-/// The grounding of one explanation.
-///
-/// Each distinct number counts once, so a model stuck repeating a line does not inflate the
-/// share.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Grounding {
-    /// Distinct numbers in the explanation.
-    pub numbers: usize,
-    /// Of those, the numbers found in the prompt (exactly, or rounded, or as a percentage of a
-    /// fraction in the prompt).
-    pub grounded_numbers: usize,
-    /// Numbers of the explanation not found in the prompt, as written.
-    pub ungrounded: Vec<String>,
-    /// Whether the explanation names the top-attributed feature (`None` without one).
-    pub names_top_feature: Option<bool>,
-}
-
-impl Grounding {
-    /// Checks `explanation` against the `prompt` it answered and the top-attributed feature.
-    ///
-    /// ```
-    /// use llm_explainer::{ChatMessage, Grounding};
-    /// let prompt = [ChatMessage { role: "user".into(), content: "probability 0.973, sbytes 1540".into() }];
-    /// let g = Grounding::check(&prompt, "An attack (97%): sbytes reached 1,540, not 2000.", Some("sbytes"));
-    /// assert_eq!((g.numbers, g.grounded_numbers), (3, 2));
-    /// assert_eq!(g.ungrounded, ["2000"]);
-    /// assert_eq!(g.names_top_feature, Some(true));
-    /// ```
-    pub fn check(prompt: &[ChatMessage], explanation: &str, top_feature: Option<&str>) -> Self {
-        let facts: Vec<f64> = prompt
-            .iter()
-            .flat_map(|m| numbers(&m.content))
-            .map(|n| n.value)
-            .collect();
-        let mut grounded_numbers = 0;
-        let mut ungrounded = Vec::new();
-        let mut found = numbers(explanation);
-        let mut seen = std::collections::HashSet::new();
-        found.retain(|n| seen.insert(n.text.clone()));
-        for number in &found {
-            if facts.iter().any(|&fact| number.matches(fact)) {
-                grounded_numbers += 1;
-            } else {
-                ungrounded.push(number.text.clone());
-            }
-        }
-        Self {
-            numbers: found.len(),
-            grounded_numbers,
-            ungrounded,
-            names_top_feature: top_feature.map(|name| names_word(explanation, name)),
-        }
-    }
-}
+//! Numbers and names as a text writes them: what the checks compare with the facts a model
+//! was given.
 
 /// A number as written in a text.
 #[derive(Debug, Clone, PartialEq)]
-struct Number {
-    text: String,
-    value: f64,
+pub(crate) struct Number {
+    /// As written, e.g. `1,540`.
+    pub(crate) text: String,
+    pub(crate) value: f64,
     decimals: i32,
     percent: bool,
 }
@@ -75,7 +14,7 @@ struct Number {
 impl Number {
     /// Equal to `fact` as written, or to `fact` rounded to this number's decimals, or (for a
     /// percentage) to `100 × fact` rounded likewise.
-    fn matches(&self, fact: f64) -> bool {
+    pub(crate) fn matches(&self, fact: f64) -> bool {
         let rounds_to = |x: f64| {
             let scale = 10f64.powi(self.decimals);
             ((x * scale).round() - self.value * scale).abs() < 0.5e-6 * scale.max(1.0)
@@ -85,7 +24,7 @@ impl Number {
 }
 
 /// The numbers of `text`: digits with an optional decimal part and `,` thousands separators.
-fn numbers(text: &str) -> Vec<Number> {
+pub(crate) fn numbers(text: &str) -> Vec<Number> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -105,6 +44,10 @@ fn numbers(text: &str) -> Vec<Number> {
             if c.is_ascii_digit() {
                 digits.push(c);
                 decimals += i32::from(seen_point);
+            } else if c == ',' && !seen_point && next_is_digit && digits == "0" {
+                // `0,973`: a French decimal comma (no thousands group starts with 0).
+                seen_point = true;
+                digits.push('.');
             } else if c == ',' && !seen_point && next_is_digit && thousands_group(&chars, i) {
                 // A thousands separator: skip it.
             } else if c == '.' && !seen_point && next_is_digit {
@@ -140,7 +83,7 @@ fn thousands_group(chars: &[char], i: usize) -> bool {
 }
 
 /// Whether `text` contains `word` (case-insensitive) not inside a longer identifier.
-fn names_word(text: &str, word: &str) -> bool {
+pub(crate) fn names_word(text: &str, word: &str) -> bool {
     let (text, word) = (text.to_lowercase(), word.to_lowercase());
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
     text.match_indices(&word).any(|(at, _)| {
@@ -153,13 +96,6 @@ fn names_word(text: &str, word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn prompt(content: &str) -> Vec<ChatMessage> {
-        vec![ChatMessage {
-            role: "user".into(),
-            content: content.into(),
-        }]
-    }
 
     #[test]
     fn extracts_numbers_as_written() {
@@ -182,21 +118,21 @@ mod tests {
         );
         assert!(numbers("97 %")[0].percent);
         assert!(numbers("end of sentence 2.").len() == 1);
+        assert_eq!(numbers("probabilité 0,973")[0].value, 0.973);
     }
 
     #[test]
-    fn rounding_and_percentages_are_grounded() {
-        let facts = prompt("rate mean 74.08749, probability 0.973, bytes 258");
-        let g = Grounding::check(
-            &facts,
-            "74.1 and 74 and 0.97 and 97.3% and 258, 258, 258",
-            None,
-        );
-        assert_eq!((g.numbers, g.grounded_numbers), (5, 5), "{g:?}");
-        let g = Grounding::check(&facts, "75 and 0.98 and 259", None);
-        assert_eq!(g.grounded_numbers, 0);
-        assert_eq!(g.ungrounded, ["75", "0.98", "259"]);
-        assert_eq!(g.names_top_feature, None);
+    fn rounded_numbers_and_percentages_match_their_fact() {
+        let facts = [74.08749, 0.973, 258.0];
+        let grounded = |text: &str| {
+            numbers(text)
+                .iter()
+                .all(|n| facts.iter().any(|&f| n.matches(f)))
+        };
+        assert!(grounded("74.1 and 74 and 0.97 and 97.3% and 258"));
+        for invented in ["75", "0.98", "259", "97.4 %"] {
+            assert!(!grounded(invented), "{invented}");
+        }
     }
 
     #[test]
@@ -205,8 +141,5 @@ mod tests {
         assert!(names_word("(rate)", "rate"));
         assert!(!names_word("a separate issue", "rate"));
         assert!(!names_word("sbytes_total", "sbytes"));
-        let facts = prompt("x");
-        let g = Grounding::check(&facts, "the separate flows", Some("rate"));
-        assert_eq!(g.names_top_feature, Some(false));
     }
 }

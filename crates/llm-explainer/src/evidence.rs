@@ -1,0 +1,70 @@
+//! The evidence behind a verdict: what the report states and the model may narrate.
+
+use flow_features::{Attribution, FeatureInfluence, FlowRecord, Verdict, WindowStatistics};
+
+/// Everything an explanation may rely on: the window, the detector's verdict, what the window
+/// looks like and, when the detector has a baseline, which flows and features moved its
+/// probability. Built once per window and shared by the report, the prompt and the checks.
+///
+/// ```
+/// use flow_features::{Verdict, parse_window};
+/// use llm_explainer::Evidence;
+/// # let body: serde_json::Value = serde_json::from_str(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../flow-features/tests/fixtures/sample_request.json"))).unwrap();
+/// let flows = parse_window(&body["sequence"], 10)?;
+/// let evidence = Evidence::new(&flows, Verdict::from_probability(0.97, 0.5), None);
+/// assert_eq!(evidence.statistics.count, 10);
+/// assert!(evidence.top_feature().is_none());
+/// # Ok::<(), flow_features::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// The window, oldest flow first.
+    pub flows: Vec<FlowRecord>,
+    /// The detector's verdict.
+    pub verdict: Verdict,
+    /// Summary statistics of the window.
+    pub statistics: WindowStatistics,
+    /// Occlusion attribution (`Detector::assess` in `lstm-detector`); `None` without a baseline.
+    pub attribution: Option<Attribution>,
+}
+
+/// Smallest probability change that counts as an influence (the prompt and the report print
+/// three decimals).
+pub const MIN_CITED_DELTA: f32 = 0.001;
+
+impl Evidence {
+    /// The evidence of `flows` under `verdict` and its `attribution`.
+    pub fn new(flows: &[FlowRecord], verdict: Verdict, attribution: Option<Attribution>) -> Self {
+        Self {
+            flows: flows.to_vec(),
+            statistics: WindowStatistics::from_flows(flows),
+            verdict,
+            attribution,
+        }
+    }
+
+    /// The feature that moved the probability most, if any moved it by at least
+    /// [`MIN_CITED_DELTA`].
+    pub fn top_feature(&self) -> Option<&FeatureInfluence> {
+        self.cited_features().next()
+    }
+
+    /// The attribution's features that moved the probability by at least [`MIN_CITED_DELTA`],
+    /// largest change first.
+    pub fn cited_features(&self) -> impl Iterator<Item = &FeatureInfluence> {
+        self.attribution
+            .iter()
+            .flat_map(|a| &a.features)
+            .filter(|f| f.delta.abs() >= MIN_CITED_DELTA)
+    }
+
+    /// The attribution's flows that moved the probability by at least [`MIN_CITED_DELTA`],
+    /// largest change first, as `(flow index, change)`.
+    pub fn cited_flows(&self) -> impl Iterator<Item = (usize, f32)> + '_ {
+        self.attribution
+            .iter()
+            .flat_map(|a| &a.flows)
+            .filter(|f| f.delta.abs() >= MIN_CITED_DELTA)
+            .map(|f| (f.flow, f.delta))
+    }
+}
