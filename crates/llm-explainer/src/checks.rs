@@ -1,5 +1,5 @@
-//! The checks a model's text must pass before it is returned as the explanation: it agrees
-//! with the verdict, cites only numbers it was given, names no kind of attack the detector did
+//! The checks a model's text must pass before it is returned as the explanation: it states
+//! the verdict and never its opposite, cites only numbers it was given, names no kind of attack the detector did
 //! not report, does not repeat itself, names the top-attributed feature of an attack, and was
 //! not cut by a budget. A text that fails is replaced by the report's summary.
 
@@ -21,6 +21,8 @@ pub enum Check {
     Empty,
     /// A sentence states the opposite of the verdict.
     Contradiction,
+    /// No sentence states the verdict (a list of numbers explains nothing).
+    Unstated,
     /// A number is not among the facts the model was given (rounding allowed).
     InventedNumber,
     /// The text names a kind of attack; the detector reports none.
@@ -39,6 +41,7 @@ impl Check {
         match self {
             Check::Empty => "empty",
             Check::Contradiction => "contradiction",
+            Check::Unstated => "unstated",
             Check::InventedNumber => "invented_number",
             Check::AttackKind => "attack_kind",
             Check::Repetition => "repetition",
@@ -60,7 +63,10 @@ impl Check {
 /// let good = Checks::run(&evidence, &prompt, "The detector finds this window normal (probability 0.004).", FinishReason::Stop);
 /// assert!(good.passed, "{good:?}");
 /// let bad = Checks::run(&evidence, &prompt, "This is a phishing attack at 25000 packets/s.", FinishReason::Stop);
-/// assert_eq!(bad.failed, [Check::Contradiction, Check::InventedNumber, Check::AttackKind]);
+/// assert_eq!(
+///     bad.failed,
+///     [Check::Contradiction, Check::Unstated, Check::InventedNumber, Check::AttackKind]
+/// );
 /// # Ok::<(), flow_features::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -134,6 +140,10 @@ impl Checks {
         let failures = [
             (Check::Empty, text.trim().is_empty()),
             (Check::Contradiction, contradiction.is_some()),
+            (
+                Check::Unstated,
+                !states_verdict(text, evidence.verdict.is_attack()),
+            ),
             (Check::InventedNumber, !invented_numbers.is_empty()),
             (Check::AttackKind, !attack_kinds.is_empty()),
             (Check::Repetition, repetition.is_some()),
@@ -266,35 +276,51 @@ const ATTACK_KINDS: &[&str] = &[
     "porte dérobée",
 ];
 
-/// The first sentence of `text` that calls the traffic the opposite of the verdict: an
-/// opposite word ("benign" for an attack) not denied, or the verdict's own word denied ("not an
-/// attack").
-fn contradiction(text: &str, attack: bool) -> Option<String> {
-    let (own, opposite) = if attack {
-        (ATTACK_WORDS, NORMAL_WORDS)
-    } else {
-        (NORMAL_WORDS, ATTACK_WORDS)
-    };
-    sentences(text).into_iter().find_map(|s| {
+/// What each sentence of `text` calls the traffic: `(sentence, true)` for attack, `false` for
+/// normal. A verdict word claims its class ("an attack", "benign"); denied, the other ("not an
+/// attack"); a reference claims nothing ("towards attack", "in normal traffic").
+fn verdict_claims(text: &str) -> Vec<(&str, bool)> {
+    let mut claims = Vec::new();
+    for s in sentences(text) {
         let sentence = &text[s.start..s.end];
         let words = lower_words(sentence);
-        let claims = (0..words.len()).any(|i| {
+        for i in 0..words.len() {
             let word = words[i].as_str();
-            let (is_own, is_opposite) = (own.contains(&word), opposite.contains(&word));
-            if !(is_own || is_opposite) || is_reference(&words, i) {
-                return false;
+            let class = if ATTACK_WORDS.contains(&word) {
+                true
+            } else if NORMAL_WORDS.contains(&word) {
+                if names_baseline(&words, i) {
+                    continue;
+                }
+                false
+            } else {
+                continue;
+            };
+            if is_reference(&words, i) {
+                continue;
             }
             let denied = words[i.saturating_sub(3)..i]
                 .iter()
                 .any(|w| NEGATIONS.contains(&w.as_str()));
-            if is_own {
-                denied
-            } else {
-                !denied && !names_baseline(&words, i)
-            }
-        });
-        claims.then(|| sentence.trim().to_owned())
-    })
+            claims.push((sentence.trim(), class != denied));
+        }
+    }
+    claims
+}
+
+/// The first sentence of `text` that calls the traffic the opposite of the verdict.
+fn contradiction(text: &str, attack: bool) -> Option<String> {
+    verdict_claims(text)
+        .into_iter()
+        .find(|&(_, class)| class != attack)
+        .map(|(sentence, _)| sentence.to_owned())
+}
+
+/// Whether `text` says the verdict at all ("an attack", "normal").
+fn states_verdict(text: &str, attack: bool) -> bool {
+    verdict_claims(text)
+        .into_iter()
+        .any(|(_, class)| class == attack)
 }
 
 /// Whether the verdict word at `i` refers to something rather than calls the traffic so:
@@ -396,7 +422,7 @@ mod tests {
             let checks = check(&attack, contradicting);
             assert_eq!(
                 checks.failed,
-                [Check::Contradiction],
+                [Check::Contradiction, Check::Unstated],
                 "{contradicting}: {checks:?}"
             );
         }
@@ -413,7 +439,11 @@ mod tests {
             );
         }
         let checks = check(&normal, "The model decided to attack the network.");
-        assert_eq!(checks.failed, [Check::Contradiction], "{checks:?}");
+        assert_eq!(
+            checks.failed,
+            [Check::Contradiction, Check::Unstated],
+            "{checks:?}"
+        );
     }
 
     #[test]
@@ -443,14 +473,16 @@ mod tests {
         let cut = Checks::run(
             &attack,
             &prompt,
-            "sbytes is 258 and",
+            "An attack: sbytes is 258 and",
             FinishReason::MaxTokens,
         );
         assert_eq!(cut.failed, [Check::Cut]);
         assert_eq!(
             check(&attack, " ").failed,
-            [Check::Empty, Check::TopFeature]
+            [Check::Empty, Check::Unstated, Check::TopFeature]
         );
+        // Facts restated without the verdict explain nothing.
+        assert_eq!(check(&normal, "- flow 9: +0.600").failed, [Check::Unstated]);
     }
 
     #[test]

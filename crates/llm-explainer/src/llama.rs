@@ -20,7 +20,7 @@ use crate::backend::Explainer;
 use crate::error::{Error, Result};
 use crate::generation::{Answer, Clock, Emitter, FinishReason, Generation, TextSink};
 use crate::lookup;
-use crate::prompt::ChatMessage;
+use crate::prompt::{ChatMessage, split_opening};
 use crate::settings::GenerationSettings;
 
 /// How a [`LlamaExplainer`] loads its model and sizes its pool.
@@ -204,21 +204,26 @@ impl LlamaExplainer {
     }
 }
 
-/// `messages` through the chat template; `add_assistant` opens the answer's turn.
+/// `messages` through the chat template; `add_assistant` opens the answer's turn. A trailing
+/// `assistant` message is the answer's opening: the turn is opened and its text follows, for
+/// the model to continue.
 fn format_prompt(
     model: &LlamaModel,
     template: &LlamaChatTemplate,
     messages: &[ChatMessage],
     add_assistant: bool,
 ) -> Result<String> {
+    let (messages, opening) = split_opening(messages);
     let chat = messages
         .iter()
         .map(|m| LlamaChatMessage::new(m.role.clone(), m.content.clone()))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::Generation(format!("message: {e}")))?;
-    model
-        .apply_chat_template(template, &chat, add_assistant)
-        .map_err(|e| Error::Generation(format!("chat template: {e}")))
+    let mut prompt = model
+        .apply_chat_template(template, &chat, add_assistant || opening.is_some())
+        .map_err(|e| Error::Generation(format!("chat template: {e}")))?;
+    prompt.push_str(opening.unwrap_or_default());
+    Ok(prompt)
 }
 
 /// A prompt's tokens and how many of them come from its leading system messages, the part
@@ -474,6 +479,10 @@ fn generate(
     // plain greedy decoding: a penalty would depend on the sampler's history.
     let lookup = settings.prompt_lookup && greedy && settings.repeat_penalty == 1.0;
     let mut answer = AnswerText::new(job, model.vocab(), clock);
+    // The opening written into the prompt is the answer's first words.
+    if let (_, Some(opening)) = split_opening(&job.messages) {
+        answer.sink.push(opening, &job.emitter);
+    }
     // The prompt and the tokens taken so far; guesses are looked up in it.
     let mut history = tokens.clone();
     // Positions `0..position` of the context hold evaluated tokens.

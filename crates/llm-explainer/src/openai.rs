@@ -10,7 +10,7 @@ use crate::admission::{Admission, Load, Permit};
 use crate::backend::Explainer;
 use crate::error::{Error, Result};
 use crate::generation::{Answer, Clock, Emitter, FinishReason, Generation, TextSink};
-use crate::prompt::ChatMessage;
+use crate::prompt::{ChatMessage, split_opening};
 use crate::settings::GenerationSettings;
 
 /// Explanations from a served model through `POST {base_url}/chat/completions` with
@@ -69,6 +69,9 @@ impl OpenAiExplainer {
             .timeout_global(Some(settings.deadline))
             .build()
             .into();
+        // An answer's opening (a trailing assistant message) is a decoding aid for small local
+        // models; servers differ in whether they continue it, so the server writes its own.
+        let (messages, _) = split_opening(messages);
         let mut body = json!({
             "model": self.model,
             "messages": messages,

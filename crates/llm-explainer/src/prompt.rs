@@ -83,13 +83,12 @@ pub fn explanation_messages(evidence: &Evidence, language: Language) -> Vec<Chat
     for f in &features {
         let _ = writeln!(
             user,
-            "- {} ({}): {} {}, {} {}: {:+.3}",
+            "- {} ({}): {} {} {}, {:+.3}",
             f.feature,
             meaning(f.feature, language),
             display_value(&f.last_value),
-            text.newest,
+            text.against,
             display_value(&f.baseline_value),
-            text.baseline,
             f.delta
         );
     }
@@ -119,10 +118,34 @@ pub fn explanation_messages(evidence: &Evidence, language: Language) -> Vec<Chat
         (false, _) => text.ask_normal.to_owned(),
     };
     let _ = write!(user, "{} {task}", text.task);
+    // The answer opens with the verdict, stated as the facts have it; the model continues
+    // with the why. A small model that starts from the verdict rarely contradicts it.
+    let p = verdict.probability;
+    let opening = match (verdict.is_attack(), features.first()) {
+        (true, Some(top)) => format!(
+            "{} ({} {p:.3}). {} {}",
+            text.opens_attack, text.probability, text.opens_why, top.feature
+        ),
+        (true, None) => format!("{} ({} {p:.3})", text.opens_attack, text.probability),
+        (false, _) => format!(
+            "{} ({} {p:.3})",
+            text.opens_normal, text.probability_of_attack
+        ),
+    };
     vec![
         ChatMessage::new("system", text.system.to_owned()),
         ChatMessage::new("user", user),
+        ChatMessage::new("assistant", opening),
     ]
+}
+
+/// The messages before a trailing `assistant` message, and that message's text: the opening
+/// of the answer, which a local model continues.
+pub(crate) fn split_opening(messages: &[ChatMessage]) -> (&[ChatMessage], Option<&str>) {
+    match messages.split_last() {
+        Some((last, rest)) if last.role == "assistant" => (rest, Some(last.content.as_str())),
+        _ => (messages, None),
+    }
 }
 
 struct Text {
@@ -133,14 +156,17 @@ struct Text {
     probability: &'static str,
     threshold: &'static str,
     attribution: &'static str,
-    newest: &'static str,
-    baseline: &'static str,
+    against: &'static str,
     flow: &'static str,
     window: &'static str,
     task: &'static str,
     ask_attack: &'static str,
     ask_attack_plain: &'static str,
     ask_normal: &'static str,
+    opens_attack: &'static str,
+    opens_normal: &'static str,
+    opens_why: &'static str,
+    probability_of_attack: &'static str,
 }
 
 impl Text {
@@ -156,10 +182,10 @@ impl Text {
                 normal: "NORMAL",
                 probability: "probability",
                 threshold: "threshold",
-                attribution: "What moved the detector most (change in probability when \
-                              replaced by normal traffic; positive = towards attack):",
-                newest: "in the newest flow",
-                baseline: "in normal traffic",
+                attribution: "What moved the detector most, replaced by normal traffic (value \
+                              in the newest flow against normal traffic, then the change in \
+                              probability; positive = towards attack):",
+                against: "against",
                 flow: "flow",
                 window: "Flows in the window:",
                 task: "Task:",
@@ -169,6 +195,10 @@ impl Text {
                                    window as an attack.",
                 ask_normal: "in two or three sentences, say that the detector finds this window \
                              normal, and what pushed it most.",
+                opens_attack: "The detector flags this window as an attack",
+                opens_normal: "The detector finds this window normal",
+                opens_why: "What moved it most is",
+                probability_of_attack: "probability of attack",
             },
             Language::French => Text {
                 system: "Tu es un analyste en sécurité réseau. Tu expliques le verdict d'un \
@@ -181,11 +211,11 @@ impl Text {
                 normal: "NORMAL",
                 probability: "probabilité",
                 threshold: "seuil",
-                attribution: "Ce qui a le plus fait bouger le détecteur (variation de la \
-                              probabilité quand on remplace par du trafic normal ; positif = \
-                              vers l'attaque) :",
-                newest: "dans le flux le plus récent",
-                baseline: "dans le trafic normal",
+                attribution: "Ce qui a le plus fait bouger le détecteur, remplacé par du \
+                              trafic normal (valeur dans le flux le plus récent contre trafic \
+                              normal, puis la variation de probabilité ; positif = vers \
+                              l'attaque) :",
+                against: "contre",
                 flow: "flux",
                 window: "Flux dans la fenêtre :",
                 task: "Tâche :",
@@ -195,6 +225,10 @@ impl Text {
                                    fenêtre comme une attaque.",
                 ask_normal: "en deux ou trois phrases, dis que le détecteur juge cette fenêtre \
                              normale, et ce qui l'a le plus fait bouger.",
+                opens_attack: "Le détecteur signale cette fenêtre comme une attaque",
+                opens_normal: "Le détecteur juge cette fenêtre normale",
+                opens_why: "Ce qui l'a le plus fait bouger est",
+                probability_of_attack: "probabilité d'attaque",
             },
         }
     }
@@ -227,7 +261,7 @@ mod tests {
         );
         let user = &explanation_messages(&evidence, Language::English)[1].content;
         assert!(
-            user.contains("- sbytes (bytes from the source): 258 in the newest flow, 100 in normal traffic: +0.500"),
+            user.contains("- sbytes (bytes from the source): 258 against 100, +0.500"),
             "{user}"
         );
         assert!(user.contains("- flow 9: +0.600"), "{user}");

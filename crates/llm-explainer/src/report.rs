@@ -130,15 +130,14 @@ fn summary(evidence: &Evidence, words: &Words, language: Language) -> String {
         .cited_features()
         .take(SUMMARY_INFLUENCES)
         .map(|f| {
+            // Compact, so that two features with equal values never repeat a long phrase.
             format!(
-                "{} ({}: {} {}, {} {}; {} {:+.3})",
+                "{} ({}) {} {} {}, {:+.3}",
                 f.feature,
                 meaning(f.feature, language),
                 display_value(&f.last_value),
-                words.in_newest,
+                words.against,
                 display_value(&f.baseline_value),
-                words.in_normal,
-                words.change,
                 f.delta,
             )
         })
@@ -296,9 +295,7 @@ struct Words {
     no_attribution: &'static str,
     nothing_moved: &'static str,
     moved_most: &'static str,
-    in_newest: &'static str,
-    in_normal: &'static str,
-    change: &'static str,
+    against: &'static str,
     flow: &'static str,
     flows_weighed: &'static str,
     whole_flow: &'static str,
@@ -313,10 +310,9 @@ impl Words {
                 close: "close to the threshold: a weak verdict",
                 no_attribution: "The model has no normal-traffic baseline, so what moved it is not measured; the flows that stand out in the window are listed instead.",
                 nothing_moved: "No feature moved the probability noticeably when replaced by normal traffic.",
-                moved_most: "What moved it most, replaced by normal traffic:",
-                in_newest: "in the newest flow against",
-                in_normal: "in normal traffic",
-                change: "change in probability",
+                moved_most: "What moved it most, replaced by normal traffic (value in the newest \
+                             flow against normal traffic, then the change in probability):",
+                against: "against",
                 flow: "flow",
                 flows_weighed: "Among the flows (numbered from zero, the oldest), the ones that weighed most:",
                 whole_flow: "the whole flow, replaced by a normal one",
@@ -327,10 +323,10 @@ impl Words {
                 close: "près du seuil : un verdict faible",
                 no_attribution: "Le modèle n'a pas de référence de trafic normal : ce qui l'a fait bouger n'est pas mesuré ; les flux qui ressortent de la fenêtre sont listés à la place.",
                 nothing_moved: "Aucun attribut, remplacé par du trafic normal, n'a fait varier la probabilité de façon notable.",
-                moved_most: "Ce qui l'a le plus fait bouger, remplacé par du trafic normal :",
-                in_newest: "dans le flux le plus récent contre",
-                in_normal: "dans le trafic normal",
-                change: "variation de probabilité",
+                moved_most: "Ce qui l'a le plus fait bouger, remplacé par du trafic normal \
+                             (valeur dans le flux le plus récent contre trafic normal, puis la \
+                             variation de probabilité) :",
+                against: "contre",
                 flow: "flux",
                 flows_weighed: "Parmi les flux (numérotés à partir de zéro, le plus ancien), ceux qui ont pesé le plus :",
                 whole_flow: "le flux entier, remplacé par un flux normal",

@@ -97,6 +97,7 @@ struct WindowReport<'a> {
 struct Tally {
     texts: usize,
     contradiction: usize,
+    unstated: usize,
     repetition: usize,
     invented_number: usize,
     attack_kind: usize,
@@ -114,6 +115,7 @@ impl Tally {
         for check in &checks.failed {
             match check {
                 Check::Contradiction => self.contradiction += 1,
+                Check::Unstated => self.unstated += 1,
                 Check::Repetition => self.repetition += 1,
                 Check::InventedNumber => self.invented_number += 1,
                 Check::AttackKind => self.attack_kind += 1,
@@ -275,18 +277,19 @@ fn print_table(s: &Summary) {
         s.seconds_p90
     );
     println!(
-        "| text | contradicts the verdict | repeats itself | cites a number not in the facts | \
-         names a kind of attack | cut by a budget | names the top feature (attack windows) | \
-         passes every check |"
+        "| text | contradicts the verdict | does not state it | repeats itself | cites a number \
+         not in the facts | names a kind of attack | cut by a budget | names the top feature \
+         (attack windows) | passes every check |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (name, t) in [
         ("model's text", &s.model_text),
         ("returned `llm_explanation`", &s.returned),
     ] {
         println!(
-            "| {name} | {} / {n} | {} / {n} | {} / {n} | {} / {n} | {} / {n} | {} / {} | {} / {n} |",
+            "| {name} | {} / {n} | {} / {n} | {} / {n} | {} / {n} | {} / {n} | {} / {n} | {} / {} | {} / {n} |",
             t.contradiction,
+            t.unstated,
             t.repetition,
             t.invented_number,
             t.attack_kind,
