@@ -41,7 +41,7 @@ pub(crate) fn sentence_end_before(text: &str, at: usize) -> usize {
         .into_iter()
         .filter(|s| s.closed && s.end <= at)
         .map(|s| s.end)
-        .last()
+        .next_back()
         .unwrap_or(0)
 }
 

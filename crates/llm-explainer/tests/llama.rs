@@ -166,7 +166,13 @@ fn prompts_use_the_model_chat_template() {
         prompt.contains("<|im_end|>\n<|im_start|>user\nVerdict: ATTACK"),
         "{prompt}"
     );
-    assert!(prompt.ends_with("<|im_start|>assistant\n"), "{prompt}");
+    // The answer's opening follows the assistant's turn, for the model to continue.
+    assert!(
+        prompt.ends_with(
+            "<|im_start|>assistant\nThe detector flags this window as an attack (probability 0.970)"
+        ),
+        "{prompt}"
+    );
 }
 
 #[test]
