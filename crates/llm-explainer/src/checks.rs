@@ -367,31 +367,11 @@ fn lower_words(text: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use flow_features::{Attribution, Verdict, parse_window};
+    use flow_features::Verdict;
 
     use super::*;
+    use crate::evidence::fixture::sample_evidence as evidence;
     use crate::prompt::{Language, explanation_messages};
-
-    /// The sample window, with `sbytes` (+0.500) and flow 9 (+0.600) moving the detector.
-    fn evidence(probability: f32) -> Evidence {
-        let body: serde_json::Value = serde_json::from_str(include_str!(
-            "../../flow-features/tests/fixtures/sample_request.json"
-        ))
-        .unwrap();
-        let flows = parse_window(&body["sequence"], 10).unwrap();
-        let mut baseline = flows[0].clone();
-        baseline.sbytes = 100.0;
-        let mut probabilities = vec![probability; 45];
-        probabilities[1 + 9] = probability - 0.6;
-        let sbytes = flow_features::feature_index("sbytes").unwrap();
-        probabilities[11 + sbytes] = probability - 0.5;
-        let attribution = Attribution::from_probabilities(&flows, &baseline, &probabilities);
-        Evidence::new(
-            &flows,
-            Verdict::from_probability(probability, 0.5),
-            Some(attribution),
-        )
-    }
 
     fn check(evidence: &Evidence, text: &str) -> Checks {
         let prompt = explanation_messages(evidence, Language::English);

@@ -68,3 +68,34 @@ impl Evidence {
             .map(|f| (f.flow, f.delta))
     }
 }
+
+/// The original's sample window as evidence, for unit tests.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use flow_features::{Attribution, Verdict, parse_window};
+
+    use super::Evidence;
+
+    /// The sample window under `probability` (threshold 0.5), with flow 9 (+0.600), `sbytes`
+    /// (+0.500, 258 against a baseline of 100) and `dur` (+0.0004, too small to cite) moving it.
+    pub(crate) fn sample_evidence(probability: f32) -> Evidence {
+        let body: serde_json::Value = serde_json::from_str(include_str!(
+            "../../flow-features/tests/fixtures/sample_request.json"
+        ))
+        .unwrap();
+        let flows = parse_window(&body["sequence"], 10).unwrap();
+        let mut baseline = flows[0].clone();
+        baseline.sbytes = 100.0;
+        let mut probabilities = vec![probability; 45];
+        probabilities[1 + 9] = probability - 0.6;
+        let sbytes = flow_features::feature_index("sbytes").unwrap();
+        probabilities[11 + sbytes] = probability - 0.5;
+        probabilities[11] = probability - 0.0004;
+        let attribution = Attribution::from_probabilities(&flows, &baseline, &probabilities);
+        Evidence::new(
+            &flows,
+            Verdict::from_probability(probability, 0.5),
+            Some(attribution),
+        )
+    }
+}

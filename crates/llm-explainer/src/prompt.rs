@@ -237,28 +237,11 @@ impl Text {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flow_features::{Attribution, Verdict, parse_window};
+    use crate::evidence::fixture::sample_evidence;
 
     #[test]
     fn the_prompt_cites_the_top_influences_and_skips_negligible_ones() {
-        let body: serde_json::Value = serde_json::from_str(include_str!(
-            "../../flow-features/tests/fixtures/sample_request.json"
-        ))
-        .unwrap();
-        let flows = parse_window(&body["sequence"], 10).unwrap();
-        let mut baseline = flows[0].clone();
-        baseline.sbytes = 100.0;
-        let mut probabilities = vec![0.9_f32; 45];
-        probabilities[1 + 9] = 0.3; // flow 9: +0.600
-        let sbytes = flow_features::feature_index("sbytes").unwrap();
-        probabilities[11 + sbytes] = 0.4; // sbytes: +0.500
-        probabilities[11] = 0.8996; // dur: +0.0004, too small to cite
-        let attribution = Attribution::from_probabilities(&flows, &baseline, &probabilities);
-        let evidence = Evidence::new(
-            &flows,
-            Verdict::from_probability(0.9, 0.5),
-            Some(attribution),
-        );
+        let evidence = sample_evidence(0.9);
         let user = &explanation_messages(&evidence, Language::English)[1].content;
         assert!(
             user.contains("- sbytes (bytes from the source): 258 against 100, +0.500"),
