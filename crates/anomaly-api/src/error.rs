@@ -1,6 +1,6 @@
 //! The service's error type, its HTTP status and its JSON body, in one place.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError, error::JsonPayloadError};
 use flow_features::Violation;
 use serde::Serialize;
@@ -37,15 +37,30 @@ pub enum ApiError {
         /// Request path.
         path: String,
     },
+    /// No valid bearer token (`--api-token-file` is set).
+    #[error("a valid bearer token is required: send `Authorization: Bearer <token>`")]
+    Unauthorized,
+    /// This client sent more `/analyze` requests than `--analyze-rate` allows.
+    #[error("too many explanation requests from this client: retry in {retry_after} s")]
+    RateLimited {
+        /// Seconds until the client may send again.
+        retry_after: u64,
+    },
+    /// The window's prompt plus the requested tokens do not fit the explainer's context.
+    #[error("the explanation does not fit the model's context: {0}; ask for fewer `max_tokens`")]
+    PromptTooLong(#[source] llm_explainer::Error),
     /// Every explainer context is busy and its queue is full.
     #[error("the explainer is busy: retry later")]
     Busy,
+    /// Every slot for large detector jobs (`/predict/batch`) is taken.
+    #[error("the detector is busy with other batches: retry later")]
+    DetectorBusy,
     /// The remote model server failed.
     #[error("the model server failed: {0}")]
-    BadGateway(String),
-    /// A fault inside the service; logged, never the client's doing.
+    BadGateway(#[source] llm_explainer::Error),
+    /// A fault inside the service; logged with its sources, never the client's doing.
     #[error("internal error")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 fn summary(violations: &[Violation]) -> String {
@@ -105,7 +120,10 @@ impl ApiError {
                 "validation_failed"
             }
             ApiError::NotFound { .. } => "not_found",
-            ApiError::Busy => "busy",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::PromptTooLong(_) => "prompt_too_long",
+            ApiError::Busy | ApiError::DetectorBusy => "busy",
             ApiError::BadGateway(_) => "bad_gateway",
             ApiError::Internal(_) => "internal",
         }
@@ -122,47 +140,86 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::PromptTooLong(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Busy | ApiError::DetectorBusy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(detail) = self {
-            tracing::error!(%detail, "internal error");
+        if let ApiError::Internal(source) = self {
+            tracing::error!(error = %chain(source.as_ref()), "internal error");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let ApiError::Busy = self {
-            response.insert_header(("Retry-After", "1"));
+        match self {
+            ApiError::Busy | ApiError::DetectorBusy => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            ApiError::RateLimited { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            ApiError::Unauthorized => {
+                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="flowguard""#));
+            }
+            _ => {}
         }
         response.json(self.body())
     }
 }
 
+/// An error and its sources, `: `-separated, for the log.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}
+
+impl ApiError {
+    pub(crate) fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        ApiError::Internal(Box::new(e))
+    }
+}
+
 impl From<flow_features::Error> for ApiError {
     fn from(e: flow_features::Error) -> Self {
+        use flow_features::Error as E;
         match e {
-            flow_features::Error::Invalid(v) => ApiError::Validation(v),
-            flow_features::Error::Json(e) => ApiError::InvalidJson(e.to_string()),
+            E::Invalid(v) => ApiError::Validation(v),
+            E::Json(e) => ApiError::InvalidJson(e.to_string()),
             // Descriptions and dataset files are loaded by the service, never sent by clients.
-            other => ApiError::Internal(other.to_string()),
+            E::Description(_) | E::Dataset { .. } | E::Io { .. } => ApiError::internal(e),
         }
     }
 }
 
 impl From<lstm_detector::Error> for ApiError {
     fn from(e: lstm_detector::Error) -> Self {
+        use lstm_detector::Error as E;
         match e {
-            lstm_detector::Error::Features(e) => e.into(),
-            lstm_detector::Error::InvalidWindows(invalid) => ApiError::BatchValidation(
+            E::Features(e) => e.into(),
+            E::InvalidWindows(invalid) => ApiError::BatchValidation(
                 invalid
                     .into_iter()
                     .map(|(window, errors)| WindowViolations { window, errors })
                     .collect(),
             ),
-            // Model files and batch shapes are the service's own doing.
-            other => ApiError::Internal(other.to_string()),
+            // Model files, batch shapes and codes come from the service's own preprocessing;
+            // training never runs in the service.
+            E::InvalidModel(_)
+            | E::Io { .. }
+            | E::Weights(_)
+            | E::BatchShape { .. }
+            | E::CodeOutOfRange { .. }
+            | E::Training(_)
+            | E::Backend(_) => ApiError::internal(e),
         }
     }
 }
@@ -172,9 +229,10 @@ impl From<llm_explainer::Error> for ApiError {
         use llm_explainer::Error as E;
         match e {
             E::Busy { .. } | E::Stopped => ApiError::Busy,
-            E::RemoteStatus { .. } | E::Remote(_) => ApiError::BadGateway(e.to_string()),
-            // Models load at start-up and the prompt is the service's own.
-            other => ApiError::Internal(other.to_string()),
+            E::PromptTooLong { .. } => ApiError::PromptTooLong(e),
+            E::RemoteStatus { .. } | E::Remote(_) => ApiError::BadGateway(e),
+            // Models load at start-up; formatting and decoding are the service's own work.
+            E::ModelNotFound(_) | E::ModelLoad { .. } | E::Generation(_) => ApiError::internal(e),
         }
     }
 }
@@ -187,6 +245,78 @@ pub(crate) fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
         }
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
         JsonPayloadError::Deserialize(e) => ApiError::InvalidJson(e.to_string()),
+        // A body cut short or sent with a broken encoding: the client's doing.
+        JsonPayloadError::Payload(e) => ApiError::InvalidJson(e.to_string()),
+        JsonPayloadError::Serialize(e) => ApiError::internal(e),
+        // actix's enum is `#[non_exhaustive]`; what it may add describes a body it refused.
         other => ApiError::InvalidJson(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(e: impl Into<ApiError>) -> u16 {
+        e.into().status_code().as_u16()
+    }
+
+    #[test]
+    fn what_a_client_can_cause_is_a_4xx_and_the_service_own_faults_a_500() {
+        let prompt = llm_explainer::Error::PromptTooLong {
+            prompt_tokens: 900,
+            max_tokens: 256,
+            context: 1024,
+        };
+        let too_long = ApiError::from(prompt);
+        assert_eq!(too_long.status_code().as_u16(), 422);
+        assert_eq!(too_long.body().code, "prompt_too_long");
+        assert!(too_long.to_string().contains("max_tokens"), "{too_long}");
+        let busy = llm_explainer::Error::Busy {
+            in_flight: 4,
+            pool: 1,
+            queue: 3,
+        };
+        assert_eq!(status(busy), 503);
+        assert_eq!(status(llm_explainer::Error::Remote("reset".into())), 502);
+        assert_eq!(status(flow_features::Error::Invalid(Vec::new())), 422);
+        assert_eq!(
+            status(lstm_detector::Error::InvalidWindows(Vec::new())),
+            422
+        );
+        assert_eq!(status(ApiError::RateLimited { retry_after: 3 }), 429);
+        assert_eq!(status(ApiError::Unauthorized), 401);
+        let internal = ApiError::from(lstm_detector::Error::Backend("no memory".into()));
+        assert_eq!(internal.status_code().as_u16(), 500);
+        // The source is kept for the log, not sent to the client.
+        assert_eq!(
+            std::error::Error::source(&internal).unwrap().to_string(),
+            "backend: no memory"
+        );
+        assert_eq!(internal.body().message, "internal error");
+    }
+
+    #[test]
+    fn refusals_tell_the_client_when_and_how_to_retry() {
+        let header = |e: ApiError, name: &str| {
+            let response = e.error_response();
+            response
+                .headers()
+                .get(name)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(header(ApiError::Busy, "retry-after"), "1");
+        assert_eq!(header(ApiError::DetectorBusy, "retry-after"), "1");
+        assert_eq!(
+            header(ApiError::RateLimited { retry_after: 7 }, "retry-after"),
+            "7"
+        );
+        assert_eq!(
+            header(ApiError::Unauthorized, "www-authenticate"),
+            r#"Bearer realm="flowguard""#
+        );
     }
 }

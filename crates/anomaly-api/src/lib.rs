@@ -8,18 +8,26 @@
 //! mapped to HTTP in [`error`].
 //!
 //! - [`config`] – flags and environment variables;
+//! - [`auth`] – optional bearer tokens;
+//! - [`rate_limit`] – per-client limits on `/analyze`;
+//! - [`tls`] – HTTPS with rustls;
 //! - [`state`] – the loaded models and limits shared by the handlers;
 //! - [`routes`] – one module per group of endpoints;
 //! - [`request_context`] – request ids, logs and request metrics;
 //! - [`metrics`] – the Prometheus registry;
+//! - [`slots`] – bounded concurrency for heavy jobs (`/predict/batch`);
 //! - [`error`] – every error's status and JSON body.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod metrics;
+pub mod rate_limit;
 pub mod request_context;
 pub mod routes;
+pub mod slots;
 pub mod state;
+pub mod tls;
 
 use std::net::SocketAddr;
 
@@ -30,10 +38,10 @@ pub use config::Config;
 pub use error::ApiError;
 pub use state::AppState;
 
-/// Binds the server described by `config` and returns it (not yet awaited) with the bound
-/// address (useful with port 0).
-pub fn start(config: &Config, state: AppState) -> std::io::Result<(Server, SocketAddr)> {
-    let (body_limit, batch_body_limit) = (config.body_limit, config.batch_body_limit);
+/// Binds the server described by `config` (HTTPS with `--tls-cert`/`--tls-key`) and returns it
+/// (not yet awaited) with the bound address (useful with port 0).
+pub fn start(config: &Config, state: AppState) -> anyhow::Result<(Server, SocketAddr)> {
+    let body_limit = config.body_limit;
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         let json = web::JsonConfig::default()
@@ -42,9 +50,12 @@ pub fn start(config: &Config, state: AppState) -> std::io::Result<(Server, Socke
         App::new()
             .app_data(state.clone())
             .app_data(json)
+            // The last `wrap` runs first: every request, refused ones included, gets its id,
+            // log line and metrics before the token is checked.
+            .wrap(middleware::from_fn(auth::require_token))
             .wrap(middleware::from_fn(request_context::request_context))
             .configure(routes::predict::configure)
-            .configure(|cfg| routes::predict::configure_batch(cfg, batch_body_limit))
+            .configure(routes::predict::configure_batch)
             .configure(routes::analyze::configure)
             .configure(routes::health::configure)
             .configure(routes::metrics::configure)
@@ -56,7 +67,16 @@ pub fn start(config: &Config, state: AppState) -> std::io::Result<(Server, Socke
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
-    let server = server.bind(config.bind)?;
+    let server = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => {
+            server.bind_rustls_0_23(config.bind, tls::server_config(cert, key)?)?
+        }
+        // clap requires both flags together; a `Config` built in code may still hold one.
+        (Some(_), None) | (None, Some(_)) => {
+            anyhow::bail!("--tls-cert and --tls-key go together")
+        }
+        (None, None) => server.bind(config.bind)?,
+    };
     let addr = server.addrs()[0];
     Ok((server.run(), addr))
 }

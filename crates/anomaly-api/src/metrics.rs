@@ -117,8 +117,11 @@ impl Metrics {
         })
     }
 
-    /// Counts one answered request; `route` is the matched pattern (e.g. `/predict`).
+    /// Counts one answered request; `route` is the matched pattern (e.g. `/predict`, or
+    /// `unmatched`). Methods outside the standard ones are counted as `other`, so clients
+    /// cannot create label values.
     pub fn record_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let method = known_method(method);
         self.requests
             .with_label_values(&[route, method, status.to_string().as_str()])
             .inc();
@@ -163,5 +166,28 @@ impl Metrics {
             tracing::error!(error = %e, "encoding metrics");
         }
         String::from_utf8_lossy(&buffer).into_owned()
+    }
+}
+
+/// The metric label of a request method: one of the standard methods, else `other`.
+fn known_method(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == method)
+        .unwrap_or("other")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known_method;
+
+    #[test]
+    fn method_labels_are_a_closed_set() {
+        assert_eq!(known_method("POST"), "POST");
+        assert_eq!(known_method("post"), "other");
+        assert_eq!(known_method("FLOWGUARD-1234"), "other");
     }
 }

@@ -1,13 +1,17 @@
 //! What the handlers share: the loaded models and the explanation limits.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use llm_explainer::{Explainer, LlamaExplainer, LlamaSettings, OpenAiExplainer};
 use lstm_detector::{Backend, Detector, ModelFiles};
 
+use crate::auth::{Access, Protection, Tokens};
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::rate_limit::ClientLimits;
+use crate::slots::Slots;
 
 /// Shared application state: models, limits and metrics.
 #[derive(Clone)]
@@ -24,6 +28,14 @@ pub struct AppState {
     pub llm_prompt_lookup: bool,
     /// Most windows per `POST /predict/batch`.
     pub batch_limit: usize,
+    /// Largest `POST /predict/batch` body, in bytes.
+    pub batch_body_limit: usize,
+    /// Batches parsed and scored at once (off the HTTP workers); beyond, 503.
+    pub batch_slots: Arc<Slots>,
+    /// Bearer tokens and the paths they protect; `None`: open to anyone who can connect.
+    pub access: Option<Access>,
+    /// Per-client limits on `/analyze`; `None`: none.
+    pub analyze_limits: Option<Arc<ClientLimits>>,
     /// Prometheus metrics.
     pub metrics: Metrics,
 }
@@ -67,6 +79,22 @@ impl AppState {
             llm_deadline: Duration::from_secs(config.llm_deadline),
             llm_prompt_lookup: config.llm_prompt_lookup,
             batch_limit: config.batch_limit.max(1),
+            batch_body_limit: config.batch_body_limit,
+            batch_slots: Slots::new(config.batch_jobs),
+            access: match &config.api_token_file {
+                Some(path) => Some(Access {
+                    tokens: Tokens::from_file(path)?,
+                    protection: Protection {
+                        metrics: !config.public_metrics,
+                        docs: config.protect_docs,
+                    },
+                }),
+                None => None,
+            },
+            analyze_limits: config.analyze_rate.map(|rate| {
+                let nz = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+                Arc::new(ClientLimits::new(nz(rate), nz(config.analyze_burst)))
+            }),
             metrics: Metrics::new()?,
         })
     }

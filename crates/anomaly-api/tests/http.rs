@@ -1,111 +1,12 @@
 //! The real HTTP stack: a server bound on a loopback port, driven by an HTTP client.
 
+mod common;
+
 use std::path::PathBuf;
 
-use anomaly_api::{AppState, Config, start};
+use anomaly_api::Config;
+use common::{TestServer, sample, seed_config};
 use serde_json::{Value, json};
-
-const SAMPLE: &str = include_str!("../../flow-features/tests/fixtures/sample_request.json");
-
-struct TestServer {
-    base: String,
-    client: awc::Client,
-}
-
-impl TestServer {
-    fn start(config: Config) -> Self {
-        let config = Config {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            workers: Some(1),
-            llm: llm_path(),
-            ..config
-        };
-        let state = AppState::load(&config).expect("models load");
-        let (server, addr) = start(&config, state).expect("server binds");
-        actix_rt::spawn(server);
-        Self {
-            base: format!("http://{addr}"),
-            // Explanations take seconds in a debug build next to other tests.
-            client: awc::Client::builder()
-                .timeout(std::time::Duration::from_secs(120))
-                .finish(),
-        }
-    }
-
-    async fn post(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> (u16, Value) {
-        let mut response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .insert_header(("content-type", content_type))
-            .send_body(body.into())
-            .await
-            .expect("request completes");
-        let status = response.status().as_u16();
-        let body = response.body().limit(1 << 20).await.expect("body");
-        (
-            status,
-            serde_json::from_slice(&body).expect("every response is JSON"),
-        )
-    }
-
-    async fn get_text(&self, path: &str) -> String {
-        let mut response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("request completes");
-        assert_eq!(response.status().as_u16(), 200, "GET {path}");
-        let body = response.body().limit(8 << 20).await.expect("body");
-        String::from_utf8(body.to_vec()).expect("UTF-8")
-    }
-
-    async fn ready(&self) -> Value {
-        serde_json::from_str(&self.get_text("/ready").await).unwrap()
-    }
-
-    /// Starts `POST path` with `body` on its own task; resolves to (status, raw body).
-    fn spawn_post(&self, path: &str, body: &Value) -> actix_rt::task::JoinHandle<(u16, Vec<u8>)> {
-        let (client, url, body) = (
-            self.client.clone(),
-            format!("{}{path}", self.base),
-            body.to_string(),
-        );
-        actix_rt::spawn(async move {
-            let mut r = client
-                .post(url)
-                .insert_header(("content-type", "application/json"))
-                .send_body(body)
-                .await
-                .unwrap();
-            let body = r.body().limit(1 << 20).await.unwrap();
-            (r.status().as_u16(), body.to_vec())
-        })
-    }
-
-    async fn predict(&self, body: &Value) -> (u16, Value) {
-        self.post("/predict", "application/json", body.to_string())
-            .await
-    }
-}
-
-/// The default GGUF (CI installs it with scripts/setup-models.sh; so does the README's test command).
-fn llm_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../models/llm/SmolLM2-135M-Instruct.Q4_1.gguf")
-}
-
-/// The original Keras model, one of the two detectors embedded in the binary.
-fn seed_config() -> Config {
-    Config {
-        detector: "unsw-nb15-seed".into(),
-        ..Config::default()
-    }
-}
-
-fn sample() -> Value {
-    serde_json::from_str(SAMPLE).unwrap()
-}
 
 #[actix_rt::test]
 async fn predict_answers_the_original_keys_and_more() {
@@ -734,7 +635,7 @@ async fn operations_endpoints_request_ids_and_offline_docs() {
         .post(format!("{}/predict", server.base))
         .insert_header(("content-type", "application/json"))
         .insert_header(("x-request-id", "trace-42"))
-        .send_body(SAMPLE)
+        .send_body(common::SAMPLE)
         .await
         .unwrap();
     assert_eq!(response.headers().get("x-request-id").unwrap(), "trace-42");

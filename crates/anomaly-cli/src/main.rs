@@ -4,6 +4,7 @@ mod card;
 mod commands;
 mod plots;
 mod protocol;
+mod ranges;
 
 use clap::{Parser, Subcommand};
 

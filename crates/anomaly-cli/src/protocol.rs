@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 #[derive(clap::Args, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SplitArgs {
     /// Share of each label's rows held out for testing.
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = 0.3, value_parser = crate::ranges::fraction)]
     pub test_fraction: f64,
     /// Seed of the split.
     #[arg(long, default_value_t = 42)]
@@ -79,7 +79,8 @@ impl LabeledFile {
 impl Part {
     /// Splits off the last `fraction` of the rows (Keras' `validation_split`).
     pub fn split_off_tail(mut self, fraction: f64) -> (Part, Part) {
-        let keep = self.flows.len() - (self.flows.len() as f64 * fraction).round() as usize;
+        let tail = (self.flows.len() as f64 * fraction.clamp(0.0, 1.0)).round() as usize;
+        let keep = self.flows.len().saturating_sub(tail);
         let tail = Part {
             flows: self.flows.split_off(keep),
             labels: self.labels.split_off(keep),

@@ -4,9 +4,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// Everything that can go wrong in this crate.
+/// Everything that can go wrong in this crate. Exhaustive on purpose: the service maps every
+/// variant to an HTTP status with no catch-all, so a new variant must be placed there.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// Input flows break one or more rules; every problem found is listed.
     #[error("{}", describe_violations(.0))]
@@ -94,6 +94,12 @@ pub enum Rule {
         /// The value given.
         value: f64,
     },
+    /// A category string that is empty, too long or holds characters no protocol, service or
+    /// state name has (see [`crate::MAX_CATEGORY_LEN`]).
+    CategoryText {
+        /// Characters the value has.
+        length: usize,
+    },
     /// A category value outside the model's training vocabulary.
     KnownCategory {
         /// The value given.
@@ -143,6 +149,12 @@ impl fmt::Display for Rule {
                 f,
                 "is too large for this model: {value} scales beyond ±{:e}",
                 crate::preprocessing::MAX_SCALED
+            ),
+            Rule::CategoryText { length } => write!(
+                f,
+                "must be 1 to {} characters among letters, digits and . _ / + - (got {length} \
+                 characters)",
+                crate::validate::MAX_CATEGORY_LEN
             ),
             Rule::KnownCategory { value, accepted } => write!(
                 f,

@@ -51,10 +51,12 @@ pub use fitting::FitOptions;
 pub use matrix::FeatureMatrix;
 pub use preprocessing::{
     CategoryCoding, ColumnSpec, Encoding, MAX_SCALED, PreprocessingDescription, Preprocessor,
-    Scaling,
+    Scaling, UNKNOWN_CATEGORY,
 };
 pub use schema::{FEATURES, Feature, FeatureKind, FeatureValue, FlowRecord, feature_index};
 pub use split::{Split, window_labels};
 pub use statistics::{Standout, WindowStatistics};
-pub use validate::{parse_flow, parse_window, parse_window_request};
+pub use validate::{
+    MAX_CATEGORY_LEN, is_category_text, parse_flow, parse_window, parse_window_request,
+};
 pub use verdict::Verdict;

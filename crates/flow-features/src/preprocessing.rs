@@ -98,6 +98,10 @@ pub enum Scaling {
     },
 }
 
+/// What [`Preprocessor::mask_unknown`] shows instead of a category value the model was not
+/// trained on.
+pub const UNKNOWN_CATEGORY: &str = "unknown";
+
 /// How category values become codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CategoryCoding {
@@ -419,8 +423,9 @@ impl Preprocessor {
     /// How many distinct codes column `column` can take when it is a code (a category or a
     /// bin index), `None` when it is a number. A network embedding the column needs a table
     /// of at least this size.
+    /// `None` too for a column index past the last column.
     pub fn cardinality(&self, column: usize) -> Option<usize> {
-        match &self.columns[column].lookup {
+        match &self.columns.get(column)?.lookup {
             Lookup::Number => None,
             Lookup::Bins(edges) => Some(edges.len() + 1),
             Lookup::Values { codes, unknown } => {
@@ -431,6 +436,47 @@ impl Preprocessor {
                 Some(largest + 1)
             }
         }
+    }
+
+    /// `flows` with every category value outside this model's vocabularies (the values an
+    /// `unknown_code` stands for) replaced by [`UNKNOWN_CATEGORY`]: what a language model or a
+    /// report may be shown of them, since the detector reads nothing more of such a value.
+    ///
+    /// ```
+    /// use flow_features::{parse_window, Preprocessor, UNKNOWN_CATEGORY};
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-lstm/preprocessing.json");
+    /// let pre = Preprocessor::from_file(path)?;
+    /// # let body: serde_json::Value = serde_json::from_str(include_str!("../tests/fixtures/sample_request.json"))?;
+    /// let mut flows = parse_window(&body["sequence"], 10)?;
+    /// flows[0].proto = "not-a-protocol".into();
+    /// let shown = pre.mask_unknown(&flows);
+    /// assert_eq!((shown[0].proto.as_str(), shown[1].proto.as_str()), (UNKNOWN_CATEGORY, "tcp"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn mask_unknown(&self, flows: &[FlowRecord]) -> Vec<FlowRecord> {
+        let mut flows = flows.to_vec();
+        for flow in &mut flows {
+            for feature in 0..FEATURES.len() {
+                if let Some(value) = flow.category_mut(feature)
+                    && !self.knows(feature, value)
+                {
+                    *value = UNKNOWN_CATEGORY.to_owned();
+                }
+            }
+        }
+        flows
+    }
+
+    /// Whether `value` of feature number `feature` (in [`FEATURES`] order) is in this model's
+    /// vocabulary; `true` for features the model does not read through a vocabulary.
+    pub fn knows(&self, feature: usize, value: &str) -> bool {
+        self.columns
+            .iter()
+            .filter(|plan| plan.feature == feature)
+            .all(|plan| match &plan.lookup {
+                Lookup::Codes { codes, .. } => codes.contains_key(value),
+                Lookup::Number | Lookup::Bins(_) | Lookup::Values { .. } => true,
+            })
     }
 
     fn unknown_category(&self, column: usize, flow: usize, value: &str) -> Violation {
@@ -507,6 +553,28 @@ mod tests {
         assert_eq!(pre.training_code(2, "http"), Some(5));
         assert_eq!(pre.training_code(3, "FIN"), Some(4));
         assert_eq!(pre.training_code(3, "no"), Some(10));
+    }
+
+    #[test]
+    fn cardinality_past_the_last_column_is_none_not_a_panic() {
+        let pre = Preprocessor::from_json(SEED).unwrap();
+        assert_eq!(pre.cardinality(1), Some(133));
+        assert_eq!(pre.cardinality(0), None);
+        assert_eq!(pre.cardinality(34), None);
+        assert_eq!(pre.cardinality(usize::MAX), None);
+    }
+
+    #[test]
+    fn only_values_outside_the_vocabulary_are_masked() {
+        let pre = Preprocessor::from_json(SEED).unwrap();
+        let mut flows = sample_flows();
+        flows[2].proto = "not-a-protocol".into();
+        flows[3].service = "None".into(); // an alias of `-`: known
+        let shown = pre.mask_unknown(&flows);
+        assert_eq!(shown[2].proto, UNKNOWN_CATEGORY);
+        assert_eq!(shown[3].service, "None");
+        assert_eq!(shown[4], flows[4]);
+        assert!(pre.knows(1, "tcp") && !pre.knows(1, "not-a-protocol") && pre.knows(0, "x"));
     }
 
     #[test]

@@ -72,6 +72,15 @@ macro_rules! flow_record {
                 }
             }
 
+            /// The string of categorical feature number `feature` (in [`FEATURES`] order), to
+            /// change it; `None` for a numeric feature or an index past the last feature.
+            pub fn category_mut(&mut self, feature: usize) -> Option<&mut String> {
+                match FEATURES.get(feature)?.name {
+                    $( stringify!($field) => flow_record!(@mut self.$field, $ty), )*
+                    _ => None,
+                }
+            }
+
             /// Builds a record from values in [`FEATURES`] order whose kinds were checked.
             pub(crate) fn from_checked_values(values: Vec<OwnedValue>) -> Self {
                 debug_assert_eq!(values.len(), FEATURES.len());
@@ -84,6 +93,8 @@ macro_rules! flow_record {
     (@kind String) => { FeatureKind::Categorical };
     (@value $e:expr, f64) => { FeatureValue::Number($e) };
     (@value $e:expr, String) => { FeatureValue::Category(&$e) };
+    (@mut $e:expr, f64) => { None };
+    (@mut $e:expr, String) => { Some(&mut $e) };
     (@take $it:ident, f64) => {
         match $it.next() { Some(OwnedValue::Number(x)) => x, _ => unreachable!("kind checked by caller") }
     };

@@ -1,8 +1,8 @@
 //! The crate's error type.
 
-/// Everything that can go wrong in this crate.
+/// Everything that can go wrong in this crate. Exhaustive on purpose: the service maps every
+/// variant to an HTTP status with no catch-all, so a new variant must be placed there.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// The GGUF file does not exist.
     #[error("model file not found: {0}")]

@@ -1,8 +1,8 @@
 //! The crate's error type.
 
-/// Everything that can go wrong in this crate.
+/// Everything that can go wrong in this crate. Exhaustive on purpose: the service maps every
+/// variant to an HTTP status with no catch-all, so a new variant must be placed there.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// Flows or windows failed validation or encoding (see [`flow_features::Error`]).
     #[error(transparent)]

@@ -74,11 +74,12 @@ impl LabeledRows {
         (self.rows.rows() + 1).saturating_sub(self.sequence_length)
     }
 
-    /// Labels of the windows (their last rows').
+    /// Labels of the windows (their last rows'); none when `sequence_length` is 0.
     pub fn window_labels(&self) -> &[u8] {
-        self.labels
-            .get(self.sequence_length - 1..)
-            .unwrap_or_default()
+        match self.sequence_length.checked_sub(1) {
+            Some(first) => self.labels.get(first..).unwrap_or_default(),
+            None => &[],
+        }
     }
 
     /// Windows `indices`, concatenated row-major.
@@ -157,6 +158,65 @@ pub fn architecture(
         .with_head_sizes((!config.head_sizes.is_empty()).then(|| config.head_sizes.clone()))
 }
 
+impl TrainingConfig {
+    /// Checks every hyper-parameter is in a range training can run with (a configuration file
+    /// is user input: a dropout of 1.5 or a width of 0 must be an error, not a panic in Burn).
+    ///
+    /// ```
+    /// let config = lstm_detector::TrainingConfig::new().with_dropout(1.5);
+    /// assert_eq!(
+    ///     config.check().unwrap_err().to_string(),
+    ///     "training: dropout must be in [0, 1), got 1.5"
+    /// );
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        let fail = |message: String| Err(Error::Training(message));
+        let width = 1..=MAX_WIDTH;
+        if self.hidden_sizes.is_empty() || !self.hidden_sizes.iter().all(|w| width.contains(w)) {
+            return fail(format!(
+                "hidden_sizes must list 1 or more widths of 1 to {MAX_WIDTH}, got {:?}",
+                self.hidden_sizes
+            ));
+        }
+        if !self.head_sizes.iter().all(|w| width.contains(w)) {
+            return fail(format!(
+                "head_sizes must be widths of 1 to {MAX_WIDTH}, got {:?}",
+                self.head_sizes
+            ));
+        }
+        if !(1..=MAX_EMBEDDING_DIM).contains(&self.embedding_dim) {
+            return fail(format!(
+                "embedding_dim must be 1 to {MAX_EMBEDDING_DIM}, got {}",
+                self.embedding_dim
+            ));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return fail(format!("dropout must be in [0, 1), got {}", self.dropout));
+        }
+        if self.epochs == 0 || self.batch_size == 0 {
+            return fail("batch_size and epochs must be positive".into());
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return fail(format!(
+                "learning_rate must be a finite number above 0, got {}",
+                self.learning_rate
+            ));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return fail(format!(
+                "weight_decay must be a finite number of 0 or more, got {}",
+                self.weight_decay
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Widest LSTM or head layer [`TrainingConfig::check`] accepts.
+const MAX_WIDTH: usize = 4096;
+/// Widest embedding [`TrainingConfig::check`] accepts.
+const MAX_EMBEDDING_DIM: usize = 256;
+
 /// Trains a network on `train` windows, stopping early on `validation`'s loss.
 ///
 /// Deterministic for a seed: trainings in one process run one at a time, since Burn's CPU
@@ -168,14 +228,16 @@ pub fn train(
     validation: &LabeledRows,
     observer: &mut dyn TrainingObserver,
 ) -> Result<TrainedModel> {
+    config.check()?;
+    if train.sequence_length == 0 || train.sequence_length != validation.sequence_length {
+        return Err(Error::Training(format!(
+            "windows must hold at least one flow, the same in both parts (got {} and {})",
+            train.sequence_length, validation.sequence_length
+        )));
+    }
     if train.windows() == 0 || validation.windows() == 0 {
         return Err(Error::Training(
             "training and validation parts need at least one window each".into(),
-        ));
-    }
-    if config.batch_size == 0 || config.epochs == 0 {
-        return Err(Error::Training(
-            "batch_size and epochs must be positive".into(),
         ));
     }
     // Burn's CPU backend keeps one process-wide random stream (weights, dropout masks):
@@ -317,6 +379,33 @@ fn scalar(tensor: Tensor<1>) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_of_no_flows_and_bad_settings_are_errors_not_panics() {
+        let rows = |sequence_length| LabeledRows {
+            rows: FeatureMatrix::new(vec![0.0; 3 * 34], 34),
+            labels: vec![0, 1, 0],
+            sequence_length,
+        };
+        assert!(rows(0).window_labels().is_empty());
+        assert_eq!(rows(2).window_labels(), [1, 0]);
+        let config = TrainingConfig::new();
+        let net = LstmDetectorConfig::new();
+        let error = train(&config, net.clone(), &rows(0), &rows(0), &mut ()).unwrap_err();
+        assert!(error.to_string().contains("at least one flow"), "{error}");
+        for bad in [
+            config.clone().with_hidden_sizes(vec![]),
+            config.clone().with_head_sizes(vec![0]),
+            config.clone().with_embedding_dim(0),
+            config.clone().with_learning_rate(f64::NAN),
+            config.clone().with_weight_decay(-1.0),
+            config.clone().with_batch_size(0),
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
+            assert!(train(&bad, net.clone(), &rows(2), &rows(2), &mut ()).is_err());
+        }
+        assert!(config.check().is_ok());
+    }
 
     #[test]
     fn cosine_decays_from_peak_to_zero() {

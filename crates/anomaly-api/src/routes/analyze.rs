@@ -143,14 +143,33 @@ struct Analysis {
 /// Validates, scores, attributes, reports and starts the explanation (on the explainer's
 /// threads: the HTTP worker only awaits its events). Fails with 503 at once when the explainer
 /// is full.
-fn start_analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> {
+async fn start_analysis(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    body: web::Json<Value>,
+) -> Result<Analysis, ApiError> {
+    if let (Some(limits), Some(peer)) = (&state.analyze_limits, req.peer_addr()) {
+        limits
+            .check(peer.ip())
+            .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    }
+    // Validation, the 45 detector windows of the attribution and the report run on the
+    // blocking pool: the HTTP workers only route and await.
+    let state = state.clone();
+    web::block(move || analysis(&state, &body))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+fn analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> {
     let detector = &state.detector;
     let flows: Vec<FlowRecord> = parse_window_request(body, detector.sequence_length())?;
     // Unknown keys, `sequence` among them, are ignored: no copy of the body is needed.
     let options =
         AnalyzeOptions::deserialize(body).map_err(|e| ApiError::InvalidOption(e.to_string()))?;
     let (verdict, attribution) = detector.assess(&flows)?;
-    let evidence = Evidence::new(&flows, verdict, attribution);
+    // Values the detector does not know reach the report and the prompt as a placeholder.
+    let evidence = Evidence::new(&flows, verdict, attribution).masked(detector.preprocessor());
     let report = Report::new(&evidence, options.language);
     let prompt = explanation_messages(&evidence, options.language);
     let max_tokens = options
@@ -186,7 +205,8 @@ fn start_analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> 
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 413, description = "The body exceeds the limit", body = ErrorBody),
         (status = 415, description = "Not sent as application/json", body = ErrorBody),
-        (status = 422, description = "Broken rules, each with its flow and field", body = ErrorBody),
+        (status = 422, description = "Broken rules, each with its flow and field; or `prompt_too_long`", body = ErrorBody),
+        (status = 429, description = "This client passed `--analyze-rate`; retry after `Retry-After` seconds", body = ErrorBody),
         (status = 503, description = "The explainer's contexts and queue are full; retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
@@ -196,7 +216,7 @@ pub(crate) async fn analyze(
     state: web::Data<AppState>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let analysis = start_analysis(&state, &body)?;
+    let analysis = start_analysis(&state, &req, body).await?;
     if wants_event_stream(&req) {
         return Ok(event_stream(analysis, state.metrics.clone()));
     }
@@ -237,16 +257,20 @@ pub(crate) async fn analyze(
     responses(
         (status = 200, description = "`text/event-stream`: verdict, tokens, done", content_type = "text/event-stream", body = String),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 422, description = "Broken rules, each with its flow and field", body = ErrorBody),
+        (status = 413, description = "The body exceeds the limit", body = ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = ErrorBody),
+        (status = 422, description = "Broken rules, each with its flow and field; or `prompt_too_long`", body = ErrorBody),
+        (status = 429, description = "This client passed `--analyze-rate`; retry after `Retry-After` seconds", body = ErrorBody),
         (status = 503, description = "The explainer is full; retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
 #[post("/analyze/stream")]
 pub(crate) async fn analyze_stream(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let analysis = start_analysis(&state, &body)?;
+    let analysis = start_analysis(&state, &req, body).await?;
     Ok(event_stream(analysis, state.metrics.clone()))
 }
 

@@ -2,7 +2,11 @@
 //! served from the binary: no CDN, works offline).
 
 use actix_web::{HttpResponse, get, http::header, web};
-use utoipa::OpenApi;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ErrorBody;
@@ -26,12 +30,54 @@ use crate::routes::{analyze, health, metrics, predict};
         metrics::metrics,
     ),
     components(schemas(ErrorBody)),
+    modifiers(&BearerTokens),
     tags(
         (name = "detection", description = "Scoring and explaining windows of flows"),
         (name = "operations", description = "Liveness, readiness and metrics"),
     )
 )]
 pub struct ApiDoc;
+
+/// The bearer-token scheme (`--api-token-file`) on every route but the probes, with its 401:
+/// Swagger UI's "Authorize" button then sends the token with each call.
+struct BearerTokens;
+
+impl Modify for BearerTokens {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+        let unauthorized: RefOr<_> = ResponseBuilder::new()
+            .description("No valid bearer token (the server runs with `--api-token-file`)")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+            .into();
+        for (path, item) in &mut openapi.paths.paths {
+            if path == "/health" || path == "/ready" {
+                continue;
+            }
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                operation.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
+                operation
+                    .responses
+                    .responses
+                    .insert("401".into(), unauthorized.clone());
+            }
+        }
+    }
+}
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -1,7 +1,9 @@
 //! `POST /predict`: the verdict on one window of flows.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::http::header;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, post, web};
 use flow_features::{FlowRecord, parse_window, parse_window_request};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -14,16 +16,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(predict);
 }
 
-/// Registers `POST /predict/batch`, whose bodies may reach `body_limit` bytes.
-pub fn configure_batch(cfg: &mut web::ServiceConfig, body_limit: usize) {
-    let json = web::JsonConfig::default()
-        .limit(body_limit)
-        .error_handler(move |err, _req| crate::error::json_error(err, body_limit).into());
-    cfg.service(
-        web::resource("/predict/batch")
-            .app_data(json)
-            .route(web::post().to(predict_batch)),
-    );
+/// Registers `POST /predict/batch`, whose bodies may reach `--batch-body-limit` bytes.
+pub fn configure_batch(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/predict/batch").route(web::post().to(predict_batch)));
 }
 
 /// Several windows scored in one call.
@@ -121,12 +116,64 @@ pub(crate) async fn predict(
         (status = 413, description = "The body exceeds `--batch-body-limit`", body = ErrorBody),
         (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 422, description = "No windows, too many, or windows breaking rules (listed by index)", body = ErrorBody),
+        (status = 503, description = "Every batch slot (`--batch-jobs`) is taken; retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
 pub(crate) async fn predict_batch(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    // Refused before the body is read: a full detector answers at once.
+    let slot = state.batch_slots.try_take().ok_or(ApiError::DetectorBusy)?;
+    let body = read_json_body(&req, payload, state.batch_body_limit).await?;
+    // Parsing up to `--batch-body-limit` of JSON and scoring up to `--batch-limit` windows run
+    // on the blocking pool, never on an HTTP worker: /health and /predict stay responsive.
+    let job_state = state.clone();
+    let response = web::block(move || {
+        let _slot = slot;
+        score_batch(&job_state, &body)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// Reads a JSON body of at most `limit` bytes (after content decoding) from the stream.
+async fn read_json_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, ApiError> {
+    let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
+        mime.subtype() == actix_web::mime::JSON || mime.suffix() == Some(actix_web::mime::JSON)
+    });
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parses, validates and scores a batch body (blocking: runs on the blocking pool).
+fn score_batch(state: &AppState, body: &[u8]) -> Result<BatchResponse, ApiError> {
+    let body: Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     let detector = &state.detector;
     let Some(sequences) = body.get("sequences").and_then(Value::as_array) else {
         return Err(ApiError::InvalidOption(
@@ -174,5 +221,5 @@ pub(crate) async fn predict_batch(
         .iter()
         .map(|verdict| PredictResponse::new(verdict, model))
         .collect();
-    Ok(HttpResponse::Ok().json(BatchResponse { predictions }))
+    Ok(BatchResponse { predictions })
 }

@@ -41,7 +41,7 @@ pub struct Args {
     #[command(flatten)]
     split: SplitArgs,
     /// Decision threshold (default: each model's own).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::ranges::probability)]
     threshold: Option<f32>,
 }
 

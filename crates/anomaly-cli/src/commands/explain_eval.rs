@@ -33,8 +33,8 @@ pub struct Args {
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     windows: u32,
     /// Shift every pick this many windows along (another set of windows of the same file).
-    #[arg(long, default_value_t = 0)]
-    offset: usize,
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000_000))]
+    offset: u32,
     /// Detector model directory (needs a `baseline.json` for attribution).
     #[arg(long, default_value = "models/unsw-nb15-lstm")]
     detector: PathBuf,
@@ -156,7 +156,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     );
     let rows = read_flows(&args.data)?;
     let len = detector.sequence_length();
-    let last_rows = pick_windows(&rows, len, args.windows as usize, args.offset);
+    let last_rows = pick_windows(&rows, len, args.windows as usize, args.offset as usize);
     anyhow::ensure!(
         !last_rows.is_empty(),
         "no labelled window in {}",
@@ -188,7 +188,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             .map(|r| r.flow.clone())
             .collect();
         let (verdict, attribution) = detector.assess(&flows)?;
-        let evidence = Evidence::new(&flows, verdict, attribution);
+        let evidence = Evidence::new(&flows, verdict, attribution).masked(detector.preprocessor());
         let report = Report::new(&evidence, language);
         let prompt = explanation_messages(&evidence, language);
         let started = Instant::now();

@@ -42,8 +42,8 @@ pub struct Args {
     #[arg(long)]
     format: Option<Format>,
     /// Windows scored per detector call.
-    #[arg(long, default_value_t = 1024)]
-    batch: usize,
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    batch: u32,
 }
 
 /// One scored flow.
@@ -71,7 +71,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         detector.sequence_length(),
         detector.preprocessor().columns(),
     );
-    let batch_size = args.batch.max(1);
+    let batch_size = args.batch as usize;
     let mut recent: VecDeque<Vec<f32>> = VecDeque::with_capacity(len);
     let mut windows = Vec::with_capacity(batch_size * len * columns);
     let mut pending: Vec<(u64, LabeledFlow)> = Vec::with_capacity(batch_size);

@@ -33,46 +33,50 @@ pub struct Args {
     #[command(flatten)]
     split: SplitArgs,
     /// Tail share of the training part held out for early stopping.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, value_parser = crate::ranges::fraction)]
     validation_fraction: f64,
     /// Quantile bins per numeric feature (0: none).
-    #[arg(long, default_value_t = FitOptions::default().bins)]
-    bins: usize,
+    #[arg(long, default_value_t = FitOptions::default().bins as u32,
+          value_parser = clap::value_parser!(u32).range(0..=1024))]
+    bins: u32,
     /// Category values seen fewer times share the unknown code.
-    #[arg(long, default_value_t = FitOptions::default().min_category_count)]
-    min_category_count: usize,
+    #[arg(long, default_value_t = FitOptions::default().min_category_count as u32,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    min_category_count: u32,
     /// Per numeric feature, the most frequent exact values that get a code of their own
     /// (0: none).
-    #[arg(long, default_value_t = FitOptions::default().exact_values)]
-    exact_values: usize,
+    #[arg(long, default_value_t = FitOptions::default().exact_values as u32,
+          value_parser = clap::value_parser!(u32).range(0..=1024))]
+    exact_values: u32,
     /// Training occurrences an exact value needs to get a code.
-    #[arg(long, default_value_t = FitOptions::default().min_value_count)]
-    min_value_count: usize,
+    #[arg(long, default_value_t = FitOptions::default().min_value_count as u32,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    min_value_count: u32,
     /// Hidden sizes of the stacked LSTM layers, e.g. `64` or `64,32`.
-    #[arg(long, value_delimiter = ',')]
-    hidden_sizes: Option<Vec<usize>>,
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=4096))]
+    hidden_sizes: Option<Vec<u16>>,
     /// Widths of the ReLU head layers, e.g. `128` or `256,128` (`0`: none).
-    #[arg(long, value_delimiter = ',')]
-    head_sizes: Option<Vec<usize>>,
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(0..=4096))]
+    head_sizes: Option<Vec<u16>>,
     /// Embedding width of the code columns.
-    #[arg(long)]
-    embedding_dim: Option<usize>,
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    embedding_dim: Option<u16>,
+    #[arg(long, value_parser = crate::ranges::dropout)]
     dropout: Option<f64>,
-    #[arg(long)]
-    epochs: Option<usize>,
-    #[arg(long)]
-    batch_size: Option<usize>,
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    epochs: Option<u32>,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    batch_size: Option<u32>,
+    #[arg(long, value_parser = crate::ranges::learning_rate)]
     learning_rate: Option<f64>,
-    #[arg(long)]
+    #[arg(long, value_parser = crate::ranges::weight_decay)]
     weight_decay: Option<f64>,
     /// Seed of the weights, dropout and batch order.
     #[arg(long)]
     seed: Option<u64>,
     /// Epochs without a better validation loss before stopping.
-    #[arg(long)]
-    patience: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    patience: Option<u32>,
 }
 
 impl Args {
@@ -85,22 +89,20 @@ impl Args {
             }
             None => TrainingConfig::new(),
         };
+        // Flags are parsed into small types with ranges; the configuration holds `usize`.
         macro_rules! set {
-            ($($field:ident),*) => {
-                $(if let Some(value) = &self.$field { config.$field = value.clone(); })*
+            ($($field:ident),* ; $($count:ident),* ; $($widths:ident),*) => {
+                $(if let Some(value) = self.$field { config.$field = value; })*
+                $(if let Some(value) = self.$count { config.$count = value as usize; })*
+                $(if let Some(value) = &self.$widths {
+                    config.$widths = value.iter().map(|&w| usize::from(w)).collect();
+                })*
             };
         }
         set!(
-            hidden_sizes,
-            head_sizes,
-            embedding_dim,
-            dropout,
-            epochs,
-            batch_size,
-            learning_rate,
-            weight_decay,
-            seed,
-            patience
+            dropout, learning_rate, weight_decay, seed;
+            embedding_dim, epochs, batch_size, patience;
+            hidden_sizes, head_sizes
         );
         // `--head-sizes 0` asks for no head.
         config.head_sizes.retain(|&width| width > 0);
@@ -114,10 +116,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let data = DataFile::describe(&file)?;
     let (train_part, test_part) = file.split(&args.split);
     let options = FitOptions {
-        bins: args.bins,
-        min_category_count: args.min_category_count,
-        exact_values: args.exact_values,
-        min_value_count: args.min_value_count,
+        bins: args.bins as usize,
+        min_category_count: args.min_category_count as usize,
+        exact_values: args.exact_values as usize,
+        min_value_count: args.min_value_count as usize,
         ..FitOptions::default()
     };
     // Everything is fitted on the training part only.
@@ -229,10 +231,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             description: PROTOCOL_NOTE.into(),
         },
         preprocessing: PreprocessingFit {
-            bins: args.bins,
-            min_category_count: args.min_category_count,
-            exact_values: args.exact_values,
-            min_value_count: args.min_value_count,
+            bins: args.bins as usize,
+            min_category_count: args.min_category_count as usize,
+            exact_values: args.exact_values as usize,
+            min_value_count: args.min_value_count as usize,
         },
         training: config,
         history: trained.history,
