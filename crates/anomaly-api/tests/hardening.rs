@@ -9,7 +9,6 @@ use std::sync::Arc;
 use actix_web::http::Method;
 use anomaly_api::Config;
 use common::{TestServer, sample};
-use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 
 /// The sample request with flow 9's `field` set to `value`.
@@ -104,15 +103,14 @@ async fn a_full_set_of_batch_slots_answers_503_and_the_workers_stay_free() {
         ..Config::default()
     });
     // A batch whose body never ends holds the one slot.
-    let held = server
-        .client
-        .post(format!("{}/predict/batch", server.base))
-        .insert_header(("content-type", "application/json"))
-        .send_stream(
-            stream::once(async { Ok::<_, std::io::Error>(web_bytes(r#"{"sequences": ["#)) })
-                .chain(stream::pending()),
-        );
-    let held = actix_rt::spawn(held);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut held = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        held,
+        "POST /predict/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100000\r\n\r\n{{\"sequences\": ["
+    )
+    .unwrap();
     // Until the slot is taken, a second batch may still get it: wait for the 503.
     let mut refused = None;
     for _ in 0..200 {
@@ -137,11 +135,19 @@ async fn a_full_set_of_batch_slots_answers_503_and_the_workers_stay_free() {
     // The one HTTP worker still answers everything else.
     let (status, _) = server.predict(&sample()).await;
     assert_eq!(status, 200);
-    held.abort();
-}
-
-fn web_bytes(text: &'static str) -> actix_web::web::Bytes {
-    actix_web::web::Bytes::from_static(text.as_bytes())
+    // Once the held client goes away, its slot is free again.
+    drop(held);
+    for attempt in 0.. {
+        let batch = json!({ "sequences": [sample()["sequence"]] }).to_string();
+        let (status, body) = server
+            .post("/predict/batch", "application/json", batch)
+            .await;
+        if status == 200 {
+            break;
+        }
+        assert!(status == 503 && attempt < 200, "{status} {body}");
+        actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 const TOKEN: &str = "test-token-0123456789abcdef";

@@ -45,5 +45,8 @@ fn out_of_range_numbers_are_refused_with_the_range() {
         "must be from 0 to 1",
     );
     refused(&["score", "x.csv", "--batch", "0"], "1..=65536");
-    refused(&["explain-eval", "--data", "x.csv", "--offset", "-1"], "");
+    refused(
+        &["explain-eval", "--data", "x.csv", "--offset", "2000000000"],
+        "0..=1000000000",
+    );
 }

@@ -322,7 +322,7 @@ mod tests {
                 format!("sequence[0].proto: {rule} (got 20000 characters)"),
                 format!("sequence[1].service: {rule} (got 57 characters)"),
                 format!("sequence[2].state: {rule} (got 0 characters)"),
-                format!("sequence[3].proto: {rule} (got 12 characters)"),
+                format!("sequence[3].proto: {rule} (got 11 characters)"),
                 format!("sequence[4].service: {rule} (got 1 characters)"),
             ]
         );
