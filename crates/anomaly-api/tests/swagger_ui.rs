@@ -1,5 +1,6 @@
 //! The API docs in a real browser: headless Chromium loads `/docs/` (served offline by the
-//! binary), and "Try it out" on `POST /predict` with the example body shows a 200.
+//! binary), and "Try it out" on `POST /predict` with the example body shows a 200; with
+//! `--api-token-file`, a 401 until the token is entered under "Authorize".
 //!
 //! Needs Debian's `chromium`; without it the test prints why and passes, unless
 //! `REQUIRE_BROWSER=1` (set by CI, which installs it).
@@ -10,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anomaly_api::{AppState, Config, start};
-use headless_chrome::{Browser, LaunchOptions};
+use headless_chrome::{Browser, LaunchOptions, Tab};
 
 fn chromium() -> Option<PathBuf> {
     let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
@@ -30,7 +31,7 @@ fn chromium() -> Option<PathBuf> {
 
 /// Serves on a loopback port from its own thread and runtime. The docs need no LLM: the
 /// explainer is a remote one that is never called.
-fn serve() -> SocketAddr {
+fn serve(api_token_file: Option<PathBuf>) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_rt::System::new().block_on(async move {
@@ -38,6 +39,7 @@ fn serve() -> SocketAddr {
                 bind: "127.0.0.1:0".parse().unwrap(),
                 workers: Some(1),
                 llm_url: Some("http://127.0.0.1:9/v1".into()),
+                api_token_file,
                 ..Config::default()
             };
             let state = AppState::load(&config).expect("detector loads");
@@ -49,11 +51,8 @@ fn serve() -> SocketAddr {
     rx.recv().unwrap()
 }
 
-#[test]
-fn swagger_ui_try_it_out_on_predict_shows_200() {
-    let Some(chromium) = chromium() else { return };
-    let addr = serve();
-    let browser = Browser::new(
+fn browser(chromium: PathBuf) -> Browser {
+    Browser::new(
         LaunchOptions::default_builder()
             .path(Some(chromium))
             .headless(true)
@@ -62,26 +61,69 @@ fn swagger_ui_try_it_out_on_predict_shows_200() {
             .build()
             .unwrap(),
     )
-    .expect("chromium starts");
-    let tab = browser.new_tab().unwrap();
+    .expect("chromium starts")
+}
+
+const OPERATION: &str = "#operations-detection-predict";
+
+/// Opens `/docs`, expands `POST /predict` and presses "Try it out".
+fn open_predict(tab: &Tab, addr: SocketAddr) {
     tab.set_default_timeout(Duration::from_secs(30));
     tab.navigate_to(&format!("http://{addr}/docs"))
         .unwrap()
         .wait_until_navigated()
         .unwrap();
-
-    let operation = "#operations-detection-predict";
-    tab.wait_for_element(&format!("{operation} .opblock-summary"))
+    tab.wait_for_element(&format!("{OPERATION} .opblock-summary"))
         .expect("Swagger UI renders the /predict operation from /openapi.json")
         .click()
         .unwrap();
-    tab.wait_for_element(&format!("{operation} .try-out__btn"))
+    tab.wait_for_element(&format!("{OPERATION} .try-out__btn"))
         .unwrap()
         .click()
         .unwrap();
+}
+
+/// Presses "Execute" and reads the status cell and the body of the (new) answer.
+fn execute(tab: &Tab) -> (String, String) {
+    // A second run: "Clear" the first answer (through the UI, so its state follows) and
+    // wait until it is gone, so the wait below sees the new one.
+    if let Ok(clear) = tab.find_element(&format!("{OPERATION} .btn-clear")) {
+        clear.click().unwrap();
+        let gone = (0..300).any(|_| {
+            std::thread::sleep(Duration::from_millis(10));
+            tab.find_element(&format!("{OPERATION} .live-responses-table"))
+                .is_err()
+        });
+        assert!(gone, "the cleared answer is removed");
+    }
+    tab.wait_for_element(&format!("{OPERATION} .execute"))
+        .unwrap()
+        .click()
+        .unwrap();
+    let row = format!("{OPERATION} .live-responses-table tr.response");
+    let status = tab
+        .wait_for_element(&format!("{row} .response-col_status"))
+        .expect("the response appears")
+        .get_inner_text()
+        .unwrap();
+    let body = tab
+        .wait_for_element(&format!("{row} .response-col_description pre"))
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    (status.trim().to_owned(), body)
+}
+
+#[test]
+fn swagger_ui_try_it_out_on_predict_shows_200() {
+    let Some(chromium) = chromium() else { return };
+    let addr = serve(None);
+    let browser = browser(chromium);
+    let tab = browser.new_tab().unwrap();
+    open_predict(&tab, addr);
     // The body editor holds the documented example: the original's sample window.
     let example = tab
-        .wait_for_element(&format!("{operation} textarea.body-param__text"))
+        .wait_for_element(&format!("{OPERATION} textarea.body-param__text"))
         .unwrap()
         .call_js_fn("function() { return this.value; }", vec![], false)
         .unwrap()
@@ -89,26 +131,45 @@ fn swagger_ui_try_it_out_on_predict_shows_200() {
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
     assert!(example.contains("\"sequence\""), "{example}");
-    tab.wait_for_element(&format!("{operation} .execute"))
+    let (status, body) = execute(&tab);
+    assert_eq!(status, "200", "status cell: {status:?}");
+    assert!(body.contains("\"probability\""), "{body}");
+    assert!(body.contains("unsw-nb15-lstm"), "{body}");
+}
+
+#[test]
+fn with_tokens_the_swagger_ui_loads_and_authorize_makes_its_calls_pass() {
+    let Some(chromium) = chromium() else { return };
+    let token = "swagger-test-token-0123456789";
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::write(&tokens, format!("{token}\n")).unwrap();
+    let addr = serve(Some(tokens));
+    let browser = browser(chromium);
+    let tab = browser.new_tab().unwrap();
+    open_predict(&tab, addr);
+    let (status, body) = execute(&tab);
+    assert_eq!(status, "401", "before Authorize: {body}");
+    assert!(body.contains("unauthorized"), "{body}");
+
+    tab.wait_for_element(".btn.authorize")
         .unwrap()
         .click()
         .unwrap();
-
-    let status = tab
-        .wait_for_element(&format!(
-            "{operation} .live-responses-table tr.response .response-col_status"
-        ))
-        .expect("the response appears")
-        .get_inner_text()
-        .unwrap();
-    assert_eq!(status.trim(), "200", "status cell: {status:?}");
-    let body = tab
-        .wait_for_element(&format!(
-            "{operation} .live-responses-table tr.response .response-col_description pre"
-        ))
+    tab.wait_for_element(".modal-ux input")
         .unwrap()
-        .get_inner_text()
+        .click()
         .unwrap();
+    tab.type_str(token).unwrap();
+    tab.wait_for_element(".modal-ux .auth-btn-wrapper .authorize")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.wait_for_element(".modal-ux .btn-done")
+        .unwrap()
+        .click()
+        .unwrap();
+    let (status, body) = execute(&tab);
+    assert_eq!(status, "200", "after Authorize: {body}");
     assert!(body.contains("\"probability\""), "{body}");
-    assert!(body.contains("unsw-nb15-lstm"), "{body}");
 }
