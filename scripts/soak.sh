@@ -5,7 +5,8 @@
 # valid /analyze requests one after another (real generations with the default GGUF), and a
 # third client times /health on one connection. It prints the requests answered by status,
 # resident memory before and after, and /health's latency percentiles under that load, and
-# fails on any 5xx or a transport error.
+# fails on any 5xx or transport error, on resident memory growing by more than RSS_GROWTH_MB
+# (64), or on /health's p99 above HEALTH_P99_MS (100).
 #
 # Needs wrk and curl (Debian: apt-get install wrk curl) and the default GGUF
 # (scripts/setup-models.sh). PROFILE=release (default) or dev picks the build.
@@ -20,7 +21,10 @@ export BODY_FILE=crates/flow-features/tests/fixtures/sample_request.json
 dir=$([ "$profile" = dev ] && echo debug || echo release)
 
 cargo build --quiet --profile "$profile" -p anomaly-api
-"target/$dir/anomaly-api" --bind "127.0.0.1:$port" --max-tokens 64 >/tmp/soak-server.log 2>&1 &
+# As many batch slots as connections: a 503 here can only be a fault, not back-pressure (the
+# 503 of full slots has its own test).
+"target/$dir/anomaly-api" --bind "127.0.0.1:$port" --max-tokens 64 --batch-jobs 8 \
+  >/tmp/soak-server.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true' EXIT
 until curl -sf "$url/ready" >/dev/null; do sleep 0.05; done
@@ -41,6 +45,8 @@ analyze_log=$(mktemp)
   done
 ) &
 analyze_loop=$!
+samples=$(mktemp)
+( while kill -0 $pid 2>/dev/null; do rss >>"$samples"; echo >>"$samples"; sleep 30; done ) &
 health=$(mktemp)
 wrk -t1 -c1 -d"$duration" --latency "$url/health" >"$health" &
 health_wrk=$!
@@ -57,9 +63,18 @@ sort "$analyze_log" | uniq -c | awk '{ printf "  %s: %s\n", $2, $1 }'
 echo "== /health on 1 connection, under that load =="
 grep -E "^\s+(50|90|99)%|Requests/sec" "$health"
 echo "== resident memory =="
-echo "  before: $before MB, after: $after MB"
+echo "  before: $before MB, after: $after MB; every 30 s: $(grep . "$samples" | tr '\n' ' ')"
 
+# wrk prints latencies as 812.00us, 1.23ms or 1.05s.
+p99_ms=$(awk '$1 == "99%" { v = $2; u = v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
+  print (u == "us" ? v / 1000 : (u == "s" ? v * 1000 : v)) }' "$health")
 fail=0
+if awk -v p="$p99_ms" -v max="${HEALTH_P99_MS:-100}" 'BEGIN { exit !(p > max) }'; then
+  echo "FAIL: /health p99 ${p99_ms} ms over ${HEALTH_P99_MS:-100} ms" >&2; fail=1
+fi
+if [ "$after" -gt $(( before + ${RSS_GROWTH_MB:-64} )) ]; then
+  echo "FAIL: resident memory grew from $before to $after MB" >&2; fail=1
+fi
 if echo "$mixed" | grep -q '^status 5'; then echo "FAIL: 5xx answers" >&2; fail=1; fi
 if grep -qv '^200$' "$analyze_log"; then echo "FAIL: /analyze answered other than 200" >&2; fail=1; fi
 if echo "$mixed" | grep -q 'Socket errors'; then echo "FAIL: transport errors" >&2; fail=1; fi

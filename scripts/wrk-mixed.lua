@@ -20,7 +20,7 @@ local requests = {
   { "POST", "/predict", json, good:gsub('"dur"%s*:', '"dur": "abc", "x":', 1) }, -- 422
   { "POST", "/predict", json, long_proto },                       -- 422
   { "POST", "/predict", json, injected },                         -- 422
-  { "POST", "/predict", json, good:sub(1, #good // 2) },          -- 400
+  { "POST", "/predict", json, good:sub(1, math.floor(#good / 2)) },          -- 400
   { "POST", "/predict", { ["Content-Type"] = "text/plain" }, good }, -- 415
   { "POST", "/predict", json, oversized },                        -- 413
   { "POST", "/predict/batch", json, batch },                      -- 200
