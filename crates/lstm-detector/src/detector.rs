@@ -274,6 +274,12 @@ impl Detector {
         self.fast.probabilities(windows, self.sequence_length())
     }
 
+    /// The hand-written network, for the fast path's own tests.
+    #[cfg(test)]
+    pub(crate) fn fast_network(&self) -> &FastNetwork {
+        &self.fast
+    }
+
     /// The same probabilities computed by the Burn module ([`LstmDetector::forward`] on the
     /// detector's backend): the reference the fast path is tested against.
     pub fn burn_probabilities(&self, windows: &[f32]) -> Result<Vec<f32>> {

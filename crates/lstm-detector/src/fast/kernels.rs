@@ -1,0 +1,184 @@
+//! The numeric kernels of the fast forward: multiply-adds blocked in registers, a small
+//! matrix product, and branch-free activations that vectorize.
+
+use super::lstm::WINDOWS_PER_BLOCK;
+
+/// `a · b + c`, as one fused instruction where the caller is compiled with FMA (without it,
+/// `mul_add` would be a slow library call).
+#[inline(always)]
+pub(super) fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FMA { a.mul_add(b, c) } else { a * b + c }
+}
+
+/// `out += rows · matrix` for `rows` of `k` values and a `[k, n]` row-major matrix. Blocks of
+/// outputs are accumulated in registers over the whole row and stored once: for the LSTM's
+/// small recurrent products this beats a packed matrix multiplication, which would repack the
+/// weights at every step.
+#[inline(always)]
+pub(super) fn add_rows_times_matrix<const FMA: bool>(
+    rows: &[f32],
+    k: usize,
+    matrix: &[f32],
+    out: &mut [f32],
+) {
+    let n = matrix.len() / k;
+    if rows.len() == WINDOWS_PER_BLOCK * k {
+        add_block_times_matrix::<WINDOWS_PER_BLOCK, FMA>(rows, k, matrix, n, out);
+    } else {
+        for (row, out) in rows.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
+            add_block_times_matrix::<1, FMA>(row, k, matrix, n, out);
+        }
+    }
+}
+
+/// [`add_rows_times_matrix`] for exactly `R` rows: 16 outputs of each row at a time (two AVX
+/// registers; `R × 2` independent accumulators), then 8, then one by one.
+#[inline(always)]
+fn add_block_times_matrix<const R: usize, const FMA: bool>(
+    rows: &[f32],
+    k: usize,
+    matrix: &[f32],
+    n: usize,
+    out: &mut [f32],
+) {
+    let mut start = 0;
+    while start + 16 <= n {
+        accumulate::<R, 16, FMA>(rows, k, matrix, n, start, out);
+        start += 16;
+    }
+    while start + 8 <= n {
+        accumulate::<R, 8, FMA>(rows, k, matrix, n, start, out);
+        start += 8;
+    }
+    while start < n {
+        accumulate::<R, 1, FMA>(rows, k, matrix, n, start, out);
+        start += 1;
+    }
+}
+
+/// `out[r, start..start + L] += rows[r, ..] · matrix[.., start..start + L]` for `R` rows.
+#[inline(always)]
+fn accumulate<const R: usize, const L: usize, const FMA: bool>(
+    rows: &[f32],
+    k: usize,
+    matrix: &[f32],
+    n: usize,
+    start: usize,
+    out: &mut [f32],
+) {
+    let mut sums = [[0.0f32; L]; R];
+    for (r, sum) in sums.iter_mut().enumerate() {
+        sum.copy_from_slice(&out[r * n + start..][..L]);
+    }
+    for j in 0..k {
+        let weights: &[f32; L] = matrix[j * n + start..][..L].try_into().expect("L weights");
+        for (r, sum) in sums.iter_mut().enumerate() {
+            let x = rows[r * k + j];
+            for l in 0..L {
+                sum[l] = madd::<FMA>(x, weights[l], sum[l]);
+            }
+        }
+    }
+    for (r, sum) in sums.iter().enumerate() {
+        out[r * n + start..][..L].copy_from_slice(sum);
+    }
+}
+
+#[inline(always)]
+pub(super) fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + fast_exp(-x))
+}
+
+/// Branch-free loops over slices, which the compiler vectorizes.
+#[inline(always)]
+pub(super) fn sigmoid_in_place(xs: &mut [f32]) {
+    for x in xs {
+        *x = sigmoid(*x);
+    }
+}
+
+/// `tanh(x) = 2·sigmoid(2x) − 1`; absolute error stays near 1e-7.
+#[inline(always)]
+pub(super) fn tanh(x: f32) -> f32 {
+    2.0 * sigmoid(2.0 * x) - 1.0
+}
+
+/// `e^x` to about 2 ulp, without branches or library calls so that loops over it vectorize:
+/// `x = n·ln 2 + r` with `|r| ≤ ln 2 / 2`, a degree-6 polynomial for `e^r`, and `2^n` built in
+/// the exponent bits. Inputs are clamped to ±87 (sigmoid saturates long before).
+#[inline(always)]
+fn fast_exp(x: f32) -> f32 {
+    // Adding and subtracting 1.5 · 2²³ rounds to the nearest integer in plain f32 arithmetic
+    // (`f32::round` is a library call that stops vectorization).
+    const ROUNDER: f32 = 12_582_912.0;
+    let x = x.clamp(-87.0, 87.0);
+    let shifted = x * std::f32::consts::LOG2_E + ROUNDER;
+    let n = shifted - ROUNDER;
+    // ln 2 in two parts (Cephes): the first has 9 significant bits, so `n · part` is exact.
+    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5
+                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+    // `shifted`'s low mantissa bits hold n (|n| ≤ 126) in two's complement: adding the bias and
+    // shifting builds 2ⁿ in integer lanes. (`n as i32` would saturate element by element and
+    // stop vectorization.)
+    let scale = f32::from_bits(shifted.to_bits().wrapping_add(127) << 23);
+    p * scale
+}
+
+/// `c[m, n] += a[m, k] · b[k, n]`, row-major; `a`'s rows start `a_row_stride` apart, `b`
+/// and `c` are contiguous.
+pub(super) fn gemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    a_row_stride: usize,
+    b: &[f32],
+    c: &mut [f32],
+) {
+    assert!(m == 0 || a.len() >= (m - 1) * a_row_stride + k);
+    assert!(b.len() >= k * n && c.len() >= m * n);
+    // SAFETY: the assertions keep every access in bounds for these dimensions and strides;
+    // `c` is exclusively borrowed, so it aliases neither `a` nor `b`.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            a_row_stride as isize,
+            1,
+            b.as_ptr(),
+            n as isize,
+            1,
+            1.0,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_exp_and_activations_match_the_library_functions() {
+        for i in -9000..=9000 {
+            let x = i as f32 / 100.0;
+            if x.abs() <= 87.0 {
+                let relative = (fast_exp(x) - x.exp()).abs() / x.exp();
+                assert!(relative < 1e-6, "exp({x}): {relative}");
+            }
+            assert!((tanh(x) - x.tanh()).abs() < 2e-7, "tanh({x}): {}", tanh(x));
+            let s = sigmoid(x);
+            assert!((s - 1.0 / (1.0 + (-x).exp())).abs() < 2e-7, "sigmoid({x})");
+        }
+        assert_eq!(sigmoid(-1000.0), 1.0 / (1.0 + fast_exp(87.0)));
+        assert_eq!(sigmoid(1000.0), 1.0);
+    }
+}
