@@ -123,7 +123,8 @@ pub struct Protection {
 }
 
 impl Protection {
-    fn covers(&self, path: &str) -> bool {
+    /// Whether `path` needs a token.
+    pub fn covers(&self, path: &str) -> bool {
         match path {
             "/health" | "/ready" => false,
             "/metrics" => self.metrics,

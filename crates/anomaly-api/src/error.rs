@@ -20,6 +20,12 @@ pub enum ApiError {
         /// The configured limit.
         limit: usize,
     },
+    /// The body did not arrive within the deadline.
+    #[error("the request body took longer than {seconds} s to arrive")]
+    BodyTimeout {
+        /// The deadline.
+        seconds: u64,
+    },
     /// The JSON is well-formed but breaks the request rules.
     #[error("{}", summary(.0))]
     Validation(Vec<Violation>),
@@ -116,6 +122,7 @@ impl ApiError {
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::BodyTimeout { .. } => "request_timeout",
             ApiError::Validation(_) | ApiError::BatchValidation(_) | ApiError::InvalidOption(_) => {
                 "validation_failed"
             }
@@ -136,6 +143,7 @@ impl ResponseError for ApiError {
             ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::Validation(_) | ApiError::BatchValidation(_) | ApiError::InvalidOption(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

@@ -15,7 +15,7 @@
 //! - [`routes`] – one module per group of endpoints;
 //! - [`request_context`] – request ids, logs and request metrics;
 //! - [`metrics`] – the Prometheus registry;
-//! - [`slots`] – bounded concurrency for heavy jobs (`/predict/batch`);
+//! - [`slots`] – bounded concurrency for work off the HTTP workers;
 //! - [`error`] – every error's status and JSON body.
 
 pub mod auth;
@@ -42,6 +42,7 @@ pub use state::AppState;
 /// (not yet awaited) with the bound address (useful with port 0).
 pub fn start(config: &Config, state: AppState) -> anyhow::Result<(Server, SocketAddr)> {
     let body_limit = config.body_limit;
+    let protection = state.access.as_ref().map(|access| access.protection);
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         let json = web::JsonConfig::default()
@@ -59,7 +60,7 @@ pub fn start(config: &Config, state: AppState) -> anyhow::Result<(Server, Socket
             .configure(routes::analyze::configure)
             .configure(routes::health::configure)
             .configure(routes::metrics::configure)
-            .configure(routes::docs::configure)
+            .configure(|cfg| routes::docs::configure(cfg, protection))
             .default_service(web::to(not_found))
     })
     // SIGTERM/SIGINT: stop accepting, let in-flight requests finish for up to this long.

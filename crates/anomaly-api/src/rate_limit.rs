@@ -3,17 +3,21 @@
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::RwLock;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-/// Clients tracked before buckets back at full capacity are forgotten (memory stays bounded).
+/// Clients tracked before buckets back at full capacity are forgotten; if a flood of
+/// addresses keeps more than this many busy, every bucket is dropped (the limits reset rather
+/// than memory growing without bound, or each check scanning a huge map).
 const MAX_TRACKED: usize = 65_536;
 
 /// The buckets of every client seen recently.
 #[derive(Debug)]
 pub struct ClientLimits {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    quota: Quota,
+    limiter: RwLock<DefaultKeyedRateLimiter<IpAddr>>,
     clock: DefaultClock,
 }
 
@@ -22,7 +26,8 @@ impl ClientLimits {
     pub fn new(per_minute: NonZeroU32, burst: NonZeroU32) -> Self {
         let quota = Quota::per_minute(per_minute).allow_burst(burst);
         Self {
-            limiter: DefaultKeyedRateLimiter::keyed(quota),
+            quota,
+            limiter: RwLock::new(DefaultKeyedRateLimiter::keyed(quota)),
             clock: DefaultClock::default(),
         }
     }
@@ -30,13 +35,28 @@ impl ClientLimits {
     /// Takes one request from `client`'s bucket, or says in how many whole seconds it may
     /// send again.
     pub fn check(&self, client: IpAddr) -> Result<(), u64> {
-        if self.limiter.len() > MAX_TRACKED {
-            self.limiter.retain_recent();
+        let tracked = self.read().len();
+        if tracked > MAX_TRACKED {
+            let mut limiter = self.limiter.write().unwrap_or_else(|p| p.into_inner());
+            limiter.retain_recent();
+            if limiter.len() > MAX_TRACKED {
+                *limiter = DefaultKeyedRateLimiter::keyed(self.quota);
+            }
         }
-        self.limiter.check_key(&key(client)).map_err(|not_until| {
+        self.read().check_key(&key(client)).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             (wait.as_secs_f64().ceil() as u64).max(1)
         })
+    }
+
+    /// Clients tracked now.
+    pub fn tracked(&self) -> usize {
+        self.read().len()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, DefaultKeyedRateLimiter<IpAddr>> {
+        // A panic cannot leave the limiter half-updated: its state is atomic per key.
+        self.limiter.read().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -72,5 +92,15 @@ mod tests {
         assert_eq!(key(v6("2001:db8::1")), key(v6("2001:db8::ffff:1")));
         assert_ne!(key(v6("2001:db8::1")), key(v6("2001:db8:0:1::1")));
         assert_eq!(key(v6("::ffff:192.0.2.1")), a);
+    }
+
+    #[test]
+    fn a_flood_of_addresses_cannot_grow_the_map_without_bound() {
+        let nz = |n| NonZeroU32::new(n).unwrap();
+        let limits = ClientLimits::new(nz(1), nz(1));
+        for i in 0..(MAX_TRACKED as u32 + 10) {
+            let _ = limits.check(IpAddr::V4(i.into()));
+        }
+        assert!(limits.tracked() <= MAX_TRACKED + 1, "{}", limits.tracked());
     }
 }

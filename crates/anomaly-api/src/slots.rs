@@ -1,5 +1,6 @@
 //! A fixed number of slots for heavy jobs: taking one never blocks, and a full set refuses at
-//! once (the handler answers 503 with `Retry-After`).
+//! once (the handler answers 503 with `Retry-After`). `/predict/batch` and `/analyze` each have
+//! their own.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -32,6 +32,9 @@ pub struct AppState {
     pub batch_body_limit: usize,
     /// Batches parsed and scored at once (off the HTTP workers); beyond, 503.
     pub batch_slots: Arc<Slots>,
+    /// `/analyze` requests validated and scored at once, off the HTTP workers (as many as the
+    /// explainer admits); beyond, 503.
+    pub analyze_slots: Arc<Slots>,
     /// Bearer tokens and the paths they protect; `None`: open to anyone who can connect.
     pub access: Option<Access>,
     /// Per-client limits on `/analyze`; `None`: none.
@@ -81,6 +84,7 @@ impl AppState {
             batch_limit: config.batch_limit.max(1),
             batch_body_limit: config.batch_body_limit,
             batch_slots: Slots::new(config.batch_jobs),
+            analyze_slots: Slots::new(config.llm_pool + config.llm_queue),
             access: match &config.api_token_file {
                 Some(path) => Some(Access {
                     tokens: Tokens::from_file(path)?,

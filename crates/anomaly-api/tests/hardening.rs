@@ -97,57 +97,99 @@ async fn metric_labels_come_from_a_closed_set() {
 }
 
 #[actix_rt::test]
-async fn a_full_set_of_batch_slots_answers_503_and_the_workers_stay_free() {
-    let server = TestServer::start(Config {
+async fn full_slots_answer_503_and_a_slow_client_holds_none() {
+    let (server, state) = TestServer::start_with_state(Config {
         batch_jobs: 1,
         ..Config::default()
     });
-    // A batch whose body never ends holds the one slot.
+    let batch = || json!({ "sequences": [sample()["sequence"]] }).to_string();
+    // A client sending its body slowly holds a connection, not the one slot.
     let addr = server.base.trim_start_matches("http://").to_owned();
-    let mut held = std::net::TcpStream::connect(&addr).unwrap();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
     write!(
-        held,
+        slow,
         "POST /predict/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
          Content-Length: 100000\r\n\r\n{{\"sequences\": ["
     )
     .unwrap();
-    // Until the slot is taken, a second batch may still get it: wait for the 503.
-    let mut refused = None;
-    for _ in 0..200 {
-        let batch = json!({ "sequences": [sample()["sequence"]] });
-        let mut response = server
+    let (status, body) = server
+        .post("/predict/batch", "application/json", batch())
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Slots taken (as by batches being scored): refused at once, with Retry-After.
+    let held = state.batch_slots.try_take().unwrap();
+    let mut response = server
+        .client
+        .post(format!("{}/predict/batch", server.base))
+        .insert_header(("content-type", "application/json"))
+        .send_body(batch())
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+    assert_eq!(response.json::<Value>().await.unwrap()["code"], "busy");
+    // The HTTP worker still answers everything else.
+    let (status, _) = server.predict(&sample()).await;
+    assert_eq!(status, 200);
+    drop(held);
+    let (status, _) = server
+        .post("/predict/batch", "application/json", batch())
+        .await;
+    assert_eq!(status, 200);
+
+    // /analyze prepares no more windows at once than the explainer admits.
+    let all: Vec<_> = std::iter::from_fn(|| state.analyze_slots.try_take()).collect();
+    assert_eq!(all.len(), 1 + 3, "--llm-pool 1 + --llm-queue 3");
+    let (status, body) = server
+        .post("/analyze", "application/json", sample().to_string())
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (503, Some("busy")),
+        "{body}"
+    );
+    drop(slow);
+}
+
+#[actix_rt::test]
+async fn gzip_batch_bodies_are_decoded_and_the_limit_counts_decoded_bytes() {
+    use flate2::{Compression, write::GzEncoder};
+    let server = TestServer::start(Config {
+        batch_body_limit: 64 * 1024,
+        ..Config::default()
+    });
+    let gzip = |text: &str| {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(text.as_bytes()).unwrap();
+        encoder.finish().unwrap()
+    };
+    let send = |body: Vec<u8>| {
+        let request = server
             .client
             .post(format!("{}/predict/batch", server.base))
             .insert_header(("content-type", "application/json"))
-            .send_body(batch.to_string())
-            .await
-            .unwrap();
-        if response.status().as_u16() == 503 {
-            let retry = response.headers().get("retry-after").cloned();
-            refused = Some((response.json::<Value>().await.unwrap(), retry));
-            break;
+            .insert_header(("content-encoding", "gzip"));
+        async move {
+            let mut response = request.send_body(body).await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
         }
-        actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    let (body, retry_after) = refused.expect("the held slot refuses a second batch");
-    assert_eq!(body["code"], "busy", "{body}");
-    assert_eq!(retry_after.unwrap(), "1");
-    // The one HTTP worker still answers everything else.
-    let (status, _) = server.predict(&sample()).await;
-    assert_eq!(status, 200);
-    // Once the held client goes away, its slot is free again.
-    drop(held);
-    for attempt in 0.. {
-        let batch = json!({ "sequences": [sample()["sequence"]] }).to_string();
-        let (status, body) = server
-            .post("/predict/batch", "application/json", batch)
-            .await;
-        if status == 200 {
-            break;
-        }
-        assert!(status == 503 && attempt < 200, "{status} {body}");
-        actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    };
+    let one = json!({ "sequences": [sample()["sequence"]] }).to_string();
+    let (status, body) = send(gzip(&one)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["predictions"].as_array().unwrap().len(), 1);
+    // 20 windows: about 160 KB of JSON, a few KB compressed.
+    let windows: Vec<_> = (0..20).map(|_| sample()["sequence"].clone()).collect();
+    let many = json!({ "sequences": windows }).to_string();
+    let compressed = gzip(&many);
+    assert!(compressed.len() < 64 * 1024 && many.len() > 64 * 1024);
+    let (status, body) = send(compressed).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
 }
 
 const TOKEN: &str = "test-token-0123456789abcdef";
@@ -207,7 +249,8 @@ async fn with_a_token_file_every_route_but_the_probes_needs_a_valid_token() {
         let (code, _, _) = status(None, Method::GET, path).await;
         assert_eq!(code, 200, "{path} is open");
     }
-    // The docs declare the scheme, so Swagger UI's "Authorize" sends the token.
+    // The docs declare the scheme where a token is needed, so Swagger UI's "Authorize"
+    // sends it.
     let doc: Value = serde_json::from_str(&server.get_text("/openapi.json").await).unwrap();
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
@@ -233,6 +276,26 @@ async fn metrics_and_docs_protection_follow_their_flags() {
     assert_eq!(get("/metrics").await, 200);
     assert_eq!(get("/openapi.json").await, 401);
     assert_eq!(get("/docs/").await, 401);
+    let mut response = server
+        .client
+        .get(format!("{}/openapi.json", server.base))
+        .insert_header(("authorization", format!("Bearer {TOKEN}")))
+        .send()
+        .await
+        .unwrap();
+    let doc: Value = response.json().limit(1 << 20).await.unwrap();
+    assert!(doc["paths"]["/metrics"]["get"]["security"].is_null());
+    assert!(doc["paths"]["/predict"]["post"]["security"].is_array());
+
+    // Without tokens the document declares no scheme at all.
+    let open = TestServer::start(Config::default());
+    let doc: Value = serde_json::from_str(&open.get_text("/openapi.json").await).unwrap();
+    assert!(
+        doc["components"]["securitySchemes"].is_null(),
+        "{}",
+        doc["components"]
+    );
+    assert!(doc["paths"]["/predict"]["post"]["responses"]["401"].is_null());
 }
 
 #[actix_rt::test]
@@ -242,7 +305,8 @@ async fn a_client_past_its_analyze_rate_gets_429_with_retry_after() {
         analyze_burst: 2,
         ..Config::default()
     });
-    // Refused bodies count too: the limit comes before any work.
+    // Well-formed JSON counts even when the window is broken: the limit comes before the
+    // window is validated or scored.
     let invalid = json!({ "sequence": [] }).to_string();
     for _ in 0..2 {
         let (status, body) = server

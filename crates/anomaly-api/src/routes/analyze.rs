@@ -154,11 +154,16 @@ async fn start_analysis(
             .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
     }
     // Validation, the 45 detector windows of the attribution and the report run on the
-    // blocking pool: the HTTP workers only route and await.
+    // blocking pool: the HTTP workers only route and await. No more at once than the explainer
+    // admits (contexts + queue): work past that would end in its 503 anyway.
+    let slot = state.analyze_slots.try_take().ok_or(ApiError::Busy)?;
     let state = state.clone();
-    web::block(move || analysis(&state, &body))
-        .await
-        .map_err(ApiError::internal)?
+    web::block(move || {
+        let _slot = slot;
+        analysis(&state, &body)
+    })
+    .await
+    .map_err(ApiError::internal)?
 }
 
 fn analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> {

@@ -2,13 +2,14 @@
 //! served from the binary: no CDN, works offline).
 
 use actix_web::{HttpResponse, get, http::header, web};
+use utoipa::OpenApi;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
-use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::Protection;
 use crate::error::ErrorBody;
 use crate::routes::{analyze, health, metrics, predict};
 
@@ -30,7 +31,6 @@ use crate::routes::{analyze, health, metrics, predict};
         metrics::metrics,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&BearerTokens),
     tags(
         (name = "detection", description = "Scoring and explaining windows of flows"),
         (name = "operations", description = "Liveness, readiness and metrics"),
@@ -38,51 +38,52 @@ use crate::routes::{analyze, health, metrics, predict};
 )]
 pub struct ApiDoc;
 
-/// The bearer-token scheme (`--api-token-file`) on every route but the probes, with its 401:
-/// Swagger UI's "Authorize" button then sends the token with each call.
-struct BearerTokens;
-
-impl Modify for BearerTokens {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
+/// With `--api-token-file`: the bearer scheme and its 401 on every operation that needs a
+/// token, so Swagger UI's "Authorize" button sends the token with each call.
+fn declare_bearer_tokens(openapi: &mut utoipa::openapi::OpenApi, protection: Protection) {
+    openapi
+        .components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    let unauthorized: RefOr<_> = ResponseBuilder::new()
+        .description("No valid bearer token")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into();
+    for (path, item) in &mut openapi.paths.paths {
+        if !protection.covers(path) {
+            continue;
+        }
+        for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+            operation.security = Some(vec![SecurityRequirement::new(
                 "bearer",
-                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-            );
-        let unauthorized: RefOr<_> = ResponseBuilder::new()
-            .description("No valid bearer token (the server runs with `--api-token-file`)")
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .build(),
-            )
-            .build()
-            .into();
-        for (path, item) in &mut openapi.paths.paths {
-            if path == "/health" || path == "/ready" {
-                continue;
-            }
-            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
-                operation.security = Some(vec![SecurityRequirement::new(
-                    "bearer",
-                    Vec::<String>::new(),
-                )]);
-                operation
-                    .responses
-                    .responses
-                    .insert("401".into(), unauthorized.clone());
-            }
+                Vec::<String>::new(),
+            )]);
+            operation
+                .responses
+                .responses
+                .insert("401".into(), unauthorized.clone());
         }
     }
 }
 
 /// Registers the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Registers the routes; `protection` is `Some` when the server requires tokens.
+pub fn configure(cfg: &mut web::ServiceConfig, protection: Option<Protection>) {
+    let mut openapi = ApiDoc::openapi();
+    if let Some(protection) = protection {
+        declare_bearer_tokens(&mut openapi, protection);
+    }
     cfg.service(docs_redirect)
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi));
 }
 
 /// `/docs` → `/docs/`, where Swagger UI's relative asset paths resolve.

@@ -1,5 +1,8 @@
 //! `POST /predict`: the verdict on one window of flows.
 
+use std::time::Duration;
+
+use actix_web::dev::Decompress;
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, post, web};
 use flow_features::{FlowRecord, parse_window, parse_window_request};
@@ -116,6 +119,7 @@ pub(crate) async fn predict(
         (status = 413, description = "The body exceeds `--batch-body-limit`", body = ErrorBody),
         (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 422, description = "No windows, too many, or windows breaking rules (listed by index)", body = ErrorBody),
+        (status = 408, description = "The body took longer than 30 s to arrive", body = ErrorBody),
         (status = 503, description = "Every batch slot (`--batch-jobs`) is taken; retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
@@ -124,9 +128,15 @@ pub(crate) async fn predict_batch(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    // Refused before the body is read: a full detector answers at once.
+    let read = read_json_body(&req, payload, state.batch_body_limit);
+    // Reading is async (a slow client holds a connection, never a slot or a worker), and
+    // bounded in time.
+    let body = actix_web::rt::time::timeout(BODY_DEADLINE, read)
+        .await
+        .map_err(|_| ApiError::BodyTimeout {
+            seconds: BODY_DEADLINE.as_secs(),
+        })??;
     let slot = state.batch_slots.try_take().ok_or(ApiError::DetectorBusy)?;
-    let body = read_json_body(&req, payload, state.batch_body_limit).await?;
     // Parsing up to `--batch-body-limit` of JSON and scoring up to `--batch-limit` windows run
     // on the blocking pool, never on an HTTP worker: /health and /predict stay responsive.
     let job_state = state.clone();
@@ -139,10 +149,14 @@ pub(crate) async fn predict_batch(
     Ok(HttpResponse::Ok().json(response))
 }
 
-/// Reads a JSON body of at most `limit` bytes (after content decoding) from the stream.
+/// Longest a client may take to send a batch body.
+const BODY_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Reads a JSON body of at most `limit` bytes, counted after content decoding (`gzip`: a
+/// compressed bomb stops at the limit), from the stream.
 async fn read_json_body(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     limit: usize,
 ) -> Result<web::BytesMut, ApiError> {
     let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
@@ -156,9 +170,13 @@ async fn read_json_body(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
+    // Compression does not shrink JSON below its encoded size by more than a few bytes: a
+    // declared length past the limit is refused before reading, encoded or not.
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
+    let mut payload = Decompress::from_headers(payload, req.headers());
+    // The declared length is of the encoded body: a capacity hint only.
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::InvalidJson(e.to_string()))?;

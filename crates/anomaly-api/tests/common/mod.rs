@@ -15,6 +15,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(config: Config) -> Self {
+        Self::start_with_state(config).0
+    }
+
+    /// Starts a server and returns the state it serves with (its slots and limits are shared).
+    pub fn start_with_state(config: Config) -> (Self, AppState) {
         let config = Config {
             bind: "127.0.0.1:0".parse().unwrap(),
             workers: Some(1),
@@ -22,15 +27,16 @@ impl TestServer {
             ..config
         };
         let state = AppState::load(&config).expect("models load");
-        let (server, addr) = start(&config, state).expect("server binds");
+        let (server, addr) = start(&config, state.clone()).expect("server binds");
         actix_rt::spawn(server);
-        Self {
+        let server = Self {
             base: format!("http://{addr}"),
             // Explanations take seconds in a debug build next to other tests.
             client: awc::Client::builder()
                 .timeout(std::time::Duration::from_secs(120))
                 .finish(),
-        }
+        };
+        (server, state)
     }
 
     pub async fn post(
