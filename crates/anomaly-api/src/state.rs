@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use llm_explainer::{Explainer, LlamaExplainer, LlamaSettings, OpenAiExplainer};
-use lstm_detector::{Backend, Detector, ModelFiles};
+use lstm_detector::Detector;
 
 use crate::auth::{Access, Protection, Tokens};
 use crate::config::Config;
@@ -46,16 +46,7 @@ pub struct AppState {
 impl AppState {
     /// Loads the models the configuration names (the embedded trained detector by default).
     pub fn load(config: &Config) -> anyhow::Result<Self> {
-        let files = match embedded_detector(&config.detector) {
-            Some(files) => files,
-            None => ModelFiles::read_dir(&config.detector).map_err(|e| {
-                anyhow::anyhow!(
-                    "{e} (--detector takes a model directory or an embedded detector: {})",
-                    EMBEDDED_DETECTORS.join(", ")
-                )
-            })?,
-        };
-        let detector = Arc::new(Detector::load(&files, Backend::default())?);
+        let detector = Arc::new(embedded_models::load(&config.detector)?);
         let explainer: Arc<dyn Explainer> = match &config.llm_url {
             Some(url) => Arc::new(
                 OpenAiExplainer::new(url, &config.llm_model)
@@ -101,38 +92,5 @@ impl AppState {
             }),
             metrics: Metrics::new()?,
         })
-    }
-}
-
-/// Names of the detectors compiled into the binary: the default first.
-pub const EMBEDDED_DETECTORS: [&str; 2] = ["unsw-nb15-lstm", "unsw-nb15-seed"];
-
-/// A detector compiled into the binary, by name (see [`EMBEDDED_DETECTORS`]), so the service
-/// runs from anywhere without model files: `unsw-nb15-lstm`, trained in Rust by
-/// `anomaly train` (the default), or `unsw-nb15-seed`, the original Keras model.
-pub fn embedded_detector(name: &str) -> Option<ModelFiles> {
-    macro_rules! model_files {
-        ($dir:literal) => {
-            ModelFiles {
-                manifest: include_str!(concat!("../../../models/", $dir, "/model.json")).into(),
-                preprocessing: include_str!(concat!(
-                    "../../../models/",
-                    $dir,
-                    "/preprocessing.json"
-                ))
-                .into(),
-                weights: include_bytes!(concat!("../../../models/", $dir, "/weights.bpk"))
-                    .as_slice()
-                    .into(),
-                baseline: Some(
-                    include_str!(concat!("../../../models/", $dir, "/baseline.json")).into(),
-                ),
-            }
-        };
-    }
-    match name {
-        "unsw-nb15-lstm" => Some(model_files!("unsw-nb15-lstm")),
-        "unsw-nb15-seed" => Some(model_files!("unsw-nb15-seed")),
-        _ => None,
     }
 }

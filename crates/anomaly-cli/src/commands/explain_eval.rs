@@ -20,7 +20,6 @@ use llm_explainer::{
     Check, Checks, Evidence, Explainer, GenerationSettings, Language, LlamaExplainer,
     LlamaSettings, OpenAiExplainer, Report, Source, explanation_messages,
 };
-use lstm_detector::Detector;
 use serde::Serialize;
 
 /// Arguments of `anomaly explain-eval`.
@@ -35,9 +34,10 @@ pub struct Args {
     /// Shift every pick this many windows along (another set of windows of the same file).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000_000))]
     offset: u32,
-    /// Detector model directory (needs a `baseline.json` for attribution).
-    #[arg(long, default_value = "models/unsw-nb15-lstm")]
-    detector: PathBuf,
+    /// Detector: an embedded one by name (`unsw-nb15-lstm`, `unsw-nb15-seed`) or a model
+    /// directory (with a `baseline.json` for attribution).
+    #[arg(long, default_value = embedded_models::DEFAULT)]
+    detector: String,
     /// GGUF model writing the explanations.
     #[arg(long, default_value = "models/llm/SmolLM2-135M-Instruct.Q4_1.gguf")]
     llm: PathBuf,
@@ -148,11 +148,11 @@ struct Summary {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
-    let detector = Detector::from_dir(&args.detector)?;
+    let detector = embedded_models::load(&args.detector)?;
     anyhow::ensure!(
         detector.baseline().is_some(),
         "{} has no baseline.json: run `anomaly baseline` first",
-        args.detector.display()
+        args.detector
     );
     let rows = read_flows(&args.data)?;
     let len = detector.sequence_length();

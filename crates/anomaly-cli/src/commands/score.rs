@@ -32,9 +32,10 @@ pub enum Format {
 pub struct Args {
     /// Parquet or CSV flow file (UNSW-NB15 columns), scored in file order.
     input: PathBuf,
-    /// Detector model directory.
-    #[arg(long, default_value = "models/unsw-nb15-lstm")]
-    detector: PathBuf,
+    /// Detector: an embedded one by name (`unsw-nb15-lstm`, `unsw-nb15-seed`) or a model
+    /// directory.
+    #[arg(long, default_value = embedded_models::DEFAULT)]
+    detector: String,
     /// Output file (default: standard output, CSV or JSON lines only).
     #[arg(long, short)]
     out: Option<PathBuf>,
@@ -60,7 +61,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .format
         .or_else(|| args.out.as_deref().and_then(format_of))
         .unwrap_or(Format::Csv);
-    let detector = Detector::from_dir(&args.detector)?;
+    let detector = embedded_models::load(&args.detector)?;
     let mut sink = Sink::create(args.out.as_deref(), format)?;
     let progress = ProgressBar::new_spinner().with_style(ProgressStyle::with_template(
         "{spinner} {human_pos} flows scored, {per_sec}, {elapsed}",
