@@ -124,3 +124,31 @@ fn a_file_that_cannot_be_read_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("/nonexistent/flows.parquet"), "{stderr}");
 }
+
+#[test]
+fn the_default_detector_is_embedded_and_works_from_any_directory() {
+    let input = repo("crates/flow-features/tests/fixtures/flows_small.csv");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = elsewhere.path().join("scores.csv");
+    let status = Command::new(env!("CARGO_BIN_EXE_anomaly"))
+        .current_dir(elsewhere.path())
+        .arg("score")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let default = embedded_models::load(embedded_models::DEFAULT).unwrap();
+    let flows: Vec<_> = read_flows(&input)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.flow)
+        .collect();
+    let written = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<&str> = written.lines().skip(1).collect();
+    assert_eq!(rows.len(), flows.len() - 9);
+    let first: f32 = rows[0].split(',').nth(1).unwrap().parse().unwrap();
+    let expected = default.predict(&flows[..10]).unwrap().probability;
+    assert!((first - expected).abs() < 1e-6, "{first} vs {expected}");
+}
