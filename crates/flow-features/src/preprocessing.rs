@@ -158,6 +158,140 @@ enum Lookup {
     },
 }
 
+fn bad<T>(message: String) -> Result<T> {
+    Err(Error::Description(message))
+}
+
+impl ColumnPlan {
+    /// The plan of one described column, or why the description cannot be used.
+    fn new(spec: &ColumnSpec) -> Result<Self> {
+        let Some(feature) = feature_index(&spec.name) else {
+            return bad(format!("unknown feature {:?}", spec.name));
+        };
+        let lookup = Lookup::new(spec, FEATURES[feature].kind)?;
+        let (log, scale, offset) = affine(spec)?;
+        Ok(Self {
+            feature,
+            lookup,
+            log,
+            scale,
+            offset,
+        })
+    }
+}
+
+impl Lookup {
+    /// How `spec`'s encoding turns a value of a `kind` feature into a number.
+    fn new(spec: &ColumnSpec, kind: FeatureKind) -> Result<Self> {
+        Ok(match (&spec.encoding, kind) {
+            (Encoding::Numeric, FeatureKind::Numeric) => Lookup::Number,
+            (Encoding::Bins { edges }, FeatureKind::Numeric) => {
+                if !edges.iter().all(|e| e.is_finite()) || !edges.is_sorted_by(|a, b| a < b) {
+                    return bad(format!(
+                        "{}: bin edges must be finite and increasing",
+                        spec.name
+                    ));
+                }
+                Lookup::Bins(edges.clone())
+            }
+            (
+                Encoding::Values {
+                    values,
+                    unknown_code,
+                },
+                FeatureKind::Numeric,
+            ) => {
+                let codes: HashMap<u64, usize> = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| (value_key(v), i))
+                    .collect();
+                if !values.iter().all(|v| v.is_finite())
+                    || codes.len() != values.len()
+                    || *unknown_code < values.len()
+                {
+                    return bad(format!(
+                        "{}: values must be distinct and finite, unknown_code at least \
+                     their count",
+                        spec.name
+                    ));
+                }
+                Lookup::Values {
+                    codes,
+                    unknown: *unknown_code,
+                }
+            }
+            (
+                Encoding::Categorical {
+                    vocabulary,
+                    aliases,
+                    unknown_code,
+                },
+                FeatureKind::Categorical,
+            ) => {
+                let mut codes: HashMap<_, _> = vocabulary
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (v.clone(), i))
+                    .collect();
+                if codes.len() != vocabulary.len() || vocabulary.is_empty() {
+                    return bad(format!(
+                        "{}: vocabulary empty or with duplicates",
+                        spec.name
+                    ));
+                }
+                if let Some((from, to)) = aliases.iter().find(|(_, to)| !codes.contains_key(*to)) {
+                    return bad(format!(
+                        "{}: alias {from:?} -> {to:?} not in vocabulary",
+                        spec.name
+                    ));
+                }
+                // Aliases resolve in the same lookup as vocabulary values.
+                for (from, to) in aliases {
+                    codes.insert(from.clone(), codes[to]);
+                }
+                Lookup::Codes {
+                    codes,
+                    unknown: *unknown_code,
+                }
+            }
+            (_, kind) => {
+                return bad(format!(
+                    "{}: encoding does not fit a {kind:?} feature",
+                    spec.name
+                ));
+            }
+        })
+    }
+}
+
+/// `(log first, scale, offset)` of `spec`'s scaling: `x ↦ f(x) · scale + offset`.
+fn affine(spec: &ColumnSpec) -> Result<(bool, f64, f64)> {
+    Ok(match spec.scaling {
+        Scaling::Identity => (false, 1.0, 0.0),
+        Scaling::MinMax { data_min, data_max } => {
+            if !(data_min.is_finite() && data_max.is_finite() && data_max >= data_min) {
+                return bad(format!(
+                    "{}: min_max needs finite data_min <= data_max",
+                    spec.name
+                ));
+            }
+            let range = data_max - data_min;
+            let scale = if range == 0.0 { 1.0 } else { 1.0 / range };
+            (false, scale, -data_min * scale)
+        }
+        Scaling::LogStandard { mean, std } => {
+            if !(mean.is_finite() && std.is_finite() && std > 0.0) {
+                return bad(format!(
+                    "{}: log_standard needs a finite mean and a positive std",
+                    spec.name
+                ));
+            }
+            (true, 1.0 / std, -mean / std)
+        }
+    })
+}
+
 /// Hash key of an exact number (`-0.0` and `0.0` are the same value).
 fn value_key(x: f64) -> u64 {
     (x + 0.0).to_bits()
@@ -166,130 +300,17 @@ fn value_key(x: f64) -> u64 {
 impl Preprocessor {
     /// Checks a description and prepares the lookups.
     pub fn new(description: PreprocessingDescription) -> Result<Self> {
-        let bad = |msg: String| Err(Error::Description(msg));
         if description.sequence_length == 0 {
             return bad("sequence_length must be at least 1".into());
         }
         if description.columns.is_empty() {
             return bad("no columns".into());
         }
-        let mut columns = Vec::with_capacity(description.columns.len());
-        for spec in &description.columns {
-            let Some(feature) = feature_index(&spec.name) else {
-                return bad(format!("unknown feature {:?}", spec.name));
-            };
-            let lookup = match (&spec.encoding, FEATURES[feature].kind) {
-                (Encoding::Numeric, FeatureKind::Numeric) => Lookup::Number,
-                (Encoding::Bins { edges }, FeatureKind::Numeric) => {
-                    if !edges.iter().all(|e| e.is_finite()) || !edges.is_sorted_by(|a, b| a < b) {
-                        return bad(format!(
-                            "{}: bin edges must be finite and increasing",
-                            spec.name
-                        ));
-                    }
-                    Lookup::Bins(edges.clone())
-                }
-                (
-                    Encoding::Values {
-                        values,
-                        unknown_code,
-                    },
-                    FeatureKind::Numeric,
-                ) => {
-                    let codes: HashMap<u64, usize> = values
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &v)| (value_key(v), i))
-                        .collect();
-                    if !values.iter().all(|v| v.is_finite())
-                        || codes.len() != values.len()
-                        || *unknown_code < values.len()
-                    {
-                        return bad(format!(
-                            "{}: values must be distinct and finite, unknown_code at least \
-                             their count",
-                            spec.name
-                        ));
-                    }
-                    Lookup::Values {
-                        codes,
-                        unknown: *unknown_code,
-                    }
-                }
-                (
-                    Encoding::Categorical {
-                        vocabulary,
-                        aliases,
-                        unknown_code,
-                    },
-                    FeatureKind::Categorical,
-                ) => {
-                    let mut codes: HashMap<_, _> = vocabulary
-                        .iter()
-                        .enumerate()
-                        .map(|(i, v)| (v.clone(), i))
-                        .collect();
-                    if codes.len() != vocabulary.len() || vocabulary.is_empty() {
-                        return bad(format!(
-                            "{}: vocabulary empty or with duplicates",
-                            spec.name
-                        ));
-                    }
-                    if let Some((from, to)) =
-                        aliases.iter().find(|(_, to)| !codes.contains_key(*to))
-                    {
-                        return bad(format!(
-                            "{}: alias {from:?} -> {to:?} not in vocabulary",
-                            spec.name
-                        ));
-                    }
-                    // Aliases resolve in the same lookup as vocabulary values.
-                    for (from, to) in aliases {
-                        codes.insert(from.clone(), codes[to]);
-                    }
-                    Lookup::Codes {
-                        codes,
-                        unknown: *unknown_code,
-                    }
-                }
-                (_, kind) => {
-                    return bad(format!(
-                        "{}: encoding does not fit a {kind:?} feature",
-                        spec.name
-                    ));
-                }
-            };
-            let (log, scale, offset) = match spec.scaling {
-                Scaling::Identity => (false, 1.0, 0.0),
-                Scaling::MinMax { data_min, data_max } => {
-                    if !(data_min.is_finite() && data_max.is_finite() && data_max >= data_min) {
-                        return bad(format!(
-                            "{}: min_max needs finite data_min <= data_max",
-                            spec.name
-                        ));
-                    }
-                    let range = data_max - data_min;
-                    let scale = if range == 0.0 { 1.0 } else { 1.0 / range };
-                    (false, scale, -data_min * scale)
-                }
-                Scaling::LogStandard { mean, std } => {
-                    if !(mean.is_finite() && std.is_finite() && std > 0.0) {
-                        return bad(format!(
-                            "{}: log_standard needs a finite mean and a positive std",
-                            spec.name
-                        ));
-                    }
-                    (true, 1.0 / std, -mean / std)
-                }
-            };
-            columns.push(ColumnPlan {
-                feature,
-                lookup,
-                log,
-                scale,
-                offset,
-            });
-        }
+        let columns = description
+            .columns
+            .iter()
+            .map(ColumnPlan::new)
+            .collect::<Result<_>>()?;
         Ok(Self {
             description,
             columns,
