@@ -36,9 +36,12 @@ pub enum TlsError {
 pub fn server_config(cert: &Path, key: &Path) -> Result<ServerConfig, TlsError> {
     let chain = CertificateDer::pem_file_iter(cert)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .and_then(|certs| match certs.is_empty() {
-            true => Err(rustls::pki_types::pem::Error::NoItemsFound),
-            false => Ok(certs),
+        .and_then(|certs| {
+            if certs.is_empty() {
+                Err(rustls::pki_types::pem::Error::NoItemsFound)
+            } else {
+                Ok(certs)
+            }
         })
         .map_err(|source| TlsError::Certificate {
             path: cert.display().to_string(),

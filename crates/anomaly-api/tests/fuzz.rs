@@ -15,7 +15,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use anomaly_api::{AppState, Config, start};
+use anomaly_api::Config;
 use flow_features::FEATURES;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
@@ -23,24 +23,13 @@ use serde_json::{Value, json};
 
 /// Serves the default detector and the default GGUF from its own thread and runtime.
 fn serve() -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_rt::System::new().block_on(async move {
-            let config = Config {
-                bind: "127.0.0.1:0".parse().unwrap(),
-                workers: Some(2),
-                llm: common::llm_path(),
-                // Valid bodies do reach the model: keep each generation short.
-                max_tokens: 8,
-                ..Config::default()
-            };
-            let state = AppState::load(&config).expect("models load");
-            let (server, addr) = start(&config, state).expect("server binds");
-            tx.send(addr).unwrap();
-            server.await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
+    common::serve_in_thread(Config {
+        workers: Some(2),
+        llm: common::llm_path(),
+        // Valid bodies do reach the model: keep each generation short.
+        max_tokens: 8,
+        ..Config::default()
+    })
 }
 
 /// One `POST` over a fresh connection; the status and the body's bytes.

@@ -5,12 +5,14 @@
 //! Needs Debian's `chromium`; without it the test prints why and passes, unless
 //! `REQUIRE_BROWSER=1` (set by CI, which installs it).
 
+mod common;
+
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anomaly_api::{AppState, Config, start};
+use anomaly_api::Config;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 
 fn chromium() -> Option<PathBuf> {
@@ -32,23 +34,12 @@ fn chromium() -> Option<PathBuf> {
 /// Serves on a loopback port from its own thread and runtime. The docs need no LLM: the
 /// explainer is a remote one that is never called.
 fn serve(api_token_file: Option<PathBuf>) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_rt::System::new().block_on(async move {
-            let config = Config {
-                bind: "127.0.0.1:0".parse().unwrap(),
-                workers: Some(1),
-                llm_url: Some("http://127.0.0.1:9/v1".into()),
-                api_token_file,
-                ..Config::default()
-            };
-            let state = AppState::load(&config).expect("detector loads");
-            let (server, addr) = start(&config, state).expect("server binds");
-            tx.send(addr).unwrap();
-            server.await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
+    common::serve_in_thread(Config {
+        workers: Some(1),
+        llm_url: Some("http://127.0.0.1:9/v1".into()),
+        api_token_file,
+        ..Config::default()
+    })
 }
 
 fn browser(chromium: PathBuf) -> Browser {

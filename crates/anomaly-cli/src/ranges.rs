@@ -40,9 +40,11 @@ pub fn dropout(text: &str) -> Result<f64, String> {
 
 /// Learning rate: above 0, at most 1.
 pub fn learning_rate(text: &str) -> Result<f64, String> {
-    match bounded(text, 0.0, 1.0, true)? {
-        0.0 => Err("must be above 0".into()),
-        value => Ok(value),
+    let value = bounded(text, 0.0, 1.0, true)?;
+    if value > 0.0 {
+        Ok(value)
+    } else {
+        Err("must be above 0".into())
     }
 }
 

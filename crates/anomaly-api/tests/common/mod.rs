@@ -105,6 +105,25 @@ impl TestServer {
     }
 }
 
+/// Serves `config` on a loopback port from its own thread and runtime, for tests that drive
+/// the server with blocking clients (a browser, raw sockets); returns the bound address.
+pub fn serve_in_thread(config: Config) -> std::net::SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_rt::System::new().block_on(async move {
+            let config = Config {
+                bind: "127.0.0.1:0".parse().unwrap(),
+                ..config
+            };
+            let state = AppState::load(&config).expect("models load");
+            let (server, addr) = start(&config, state).expect("server binds");
+            tx.send(addr).unwrap();
+            server.await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
 /// The default GGUF (CI installs it with scripts/setup-models.sh; so does the README's test command).
 pub fn llm_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
