@@ -66,8 +66,9 @@ impl Evidence {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn masked(mut self, preprocessor: &Preprocessor) -> Self {
-        self.flows = preprocessor.mask_unknown(&self.flows);
-        self.statistics = WindowStatistics::from_flows(&self.flows);
+        if preprocessor.mask_unknown(&mut self.flows) > 0 {
+            self.statistics = WindowStatistics::from_flows(&self.flows);
+        }
         for influence in self.attribution.iter_mut().flat_map(|a| &mut a.features) {
             let Some(feature) = feature_index(influence.feature) else {
                 continue;

@@ -18,7 +18,7 @@ use plan::{ColumnPlan, Lookup, bad, value_key};
 
 use crate::error::{Error, Result, Rule, Violation};
 use crate::matrix::FeatureMatrix;
-use crate::schema::{FEATURES, FeatureValue, FlowRecord};
+use crate::schema::{FeatureValue, FlowRecord};
 
 /// Largest magnitude of a scaled value: beyond it, sums inside a network can overflow f32 and
 /// turn its output into NaN. Real flows stay far below (the largest seen scale to ~1e7).
@@ -221,9 +221,10 @@ impl Preprocessor {
         }
     }
 
-    /// `flows` with every category value outside this model's vocabularies (the values an
-    /// `unknown_code` stands for) replaced by [`UNKNOWN_CATEGORY`]: what a language model or a
-    /// report may be shown of them, since the detector reads nothing more of such a value.
+    /// Replaces, in place, every category value of `flows` outside this model's vocabularies
+    /// (the values an `unknown_code` stands for) by [`UNKNOWN_CATEGORY`]: what a language model
+    /// or a report may be shown of them, since the detector reads nothing more of such a value.
+    /// Returns how many values were replaced.
     ///
     /// ```
     /// use flow_features::{parse_window, Preprocessor, UNKNOWN_CATEGORY};
@@ -232,25 +233,29 @@ impl Preprocessor {
     /// # let body: serde_json::Value = serde_json::from_str(include_str!("../../tests/fixtures/sample_request.json"))?;
     /// let mut flows = parse_window(&body["sequence"], 10)?;
     /// flows[0].proto = "not-a-protocol".into();
-    /// let shown = pre.mask_unknown(&flows);
-    /// assert_eq!((shown[0].proto.as_str(), shown[1].proto.as_str()), (UNKNOWN_CATEGORY, "tcp"));
+    /// assert_eq!(pre.mask_unknown(&mut flows), 1);
+    /// assert_eq!((flows[0].proto.as_str(), flows[1].proto.as_str()), (UNKNOWN_CATEGORY, "tcp"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn mask_unknown(&self, flows: &[FlowRecord]) -> Vec<FlowRecord> {
-        let mut flows = flows.to_vec();
-        for flow in &mut flows {
-            for feature in 0..FEATURES.len() {
-                if let Some(value) = flow.category_mut(feature)
-                    && !self.knows(feature, value)
+    pub fn mask_unknown(&self, flows: &mut [FlowRecord]) -> usize {
+        let mut masked = 0;
+        for plan in &self.columns {
+            let Lookup::Codes { codes, .. } = &plan.lookup else {
+                continue;
+            };
+            for flow in flows.iter_mut() {
+                if let Some(value) = flow.category_mut(plan.feature)
+                    && !codes.contains_key(value.as_str())
                 {
                     *value = UNKNOWN_CATEGORY.to_owned();
+                    masked += 1;
                 }
             }
         }
-        flows
+        masked
     }
 
-    /// Whether `value` of feature number `feature` (in [`FEATURES`] order) is in this model's
+    /// Whether `value` of feature number `feature` (in [`FEATURES`](crate::FEATURES) order) is in this model's
     /// vocabulary; `true` for features the model does not read through a vocabulary.
     pub fn knows(&self, feature: usize, value: &str) -> bool {
         self.columns

@@ -45,7 +45,8 @@ fn only_values_outside_the_vocabulary_are_masked() {
     let mut flows = sample_flows();
     flows[2].proto = "not-a-protocol".into();
     flows[3].service = "None".into(); // an alias of `-`: known
-    let shown = pre.mask_unknown(&flows);
+    let mut shown = flows.clone();
+    assert_eq!(pre.mask_unknown(&mut shown), 1);
     assert_eq!(shown[2].proto, UNKNOWN_CATEGORY);
     assert_eq!(shown[3].service, "None");
     assert_eq!(shown[4], flows[4]);
