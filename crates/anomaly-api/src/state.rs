@@ -46,6 +46,17 @@ pub struct AppState {
 impl AppState {
     /// Loads the models the configuration names (the embedded trained detector by default).
     pub fn load(config: &Config) -> anyhow::Result<Self> {
+        // Cheap checks first: a bad token file fails before the models load.
+        let access = match &config.api_token_file {
+            Some(path) => Some(Access {
+                tokens: Tokens::from_file(path)?,
+                protection: Protection {
+                    metrics: !config.public_metrics,
+                    docs: config.protect_docs,
+                },
+            }),
+            None => None,
+        };
         let detector = Arc::new(embedded_models::load(&config.detector)?);
         let explainer: Arc<dyn Explainer> = match &config.llm_url {
             Some(url) => Arc::new(
@@ -76,16 +87,7 @@ impl AppState {
             batch_body_limit: config.batch_body_limit,
             batch_slots: Slots::new(config.batch_jobs),
             analyze_slots: Slots::new(config.llm_pool + config.llm_queue),
-            access: match &config.api_token_file {
-                Some(path) => Some(Access {
-                    tokens: Tokens::from_file(path)?,
-                    protection: Protection {
-                        metrics: !config.public_metrics,
-                        docs: config.protect_docs,
-                    },
-                }),
-                None => None,
-            },
+            access,
             analyze_limits: config.analyze_rate.map(|rate| {
                 let nz = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
                 Arc::new(ClientLimits::new(nz(rate), nz(config.analyze_burst)))
