@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use flow_features::parse_window_request;
-use lstm_detector::Detector;
+use lstm_detector::{Detector, WindowBatch, compat};
 
 const MODELS: [&str; 2] = ["unsw-nb15-lstm", "unsw-nb15-seed"];
 const SAMPLE: &str = include_str!(concat!(
@@ -39,13 +39,10 @@ fn bench_model(c: &mut Criterion, model: &str, detector: &Detector) {
     });
 
     let flows = parse_window_request(&body, 10).unwrap();
-    let window = detector
-        .preprocessor()
-        .window(&flows)
-        .unwrap()
-        .into_values();
+    let window = detector.preprocessor().window(&flows).unwrap();
+    let one = WindowBatch::from_values(window.values().to_vec(), 10, window.columns()).unwrap();
     c.bench_function(&format!("detector_one_window/{model}"), |b| {
-        b.iter(|| detector.probabilities(black_box(&window)).unwrap())
+        b.iter(|| detector.probabilities(black_box(&one)).unwrap())
     });
 
     // What /analyze adds before the LLM starts: 1 + 10 + 34 windows encoded and scored at once.
@@ -54,13 +51,13 @@ fn bench_model(c: &mut Criterion, model: &str, detector: &Detector) {
     });
 
     // The hand-written forward (`probabilities`, what everything uses) and Burn's module
-    // (`burn_probabilities`, the reference) on the same windows; with the `ndarray` feature,
-    // Burn's module on its deprecated NdArray backend too (flex vs ndarray).
-    type Forward = fn(&Detector, &[f32]) -> lstm_detector::Result<Vec<f32>>;
+    // (`compat::burn_probabilities`, the reference) on the same windows; with the `ndarray`
+    // feature, Burn's module on its deprecated NdArray backend too (flex vs ndarray).
+    type Forward = fn(&Detector, &WindowBatch) -> lstm_detector::Result<Vec<f32>>;
     #[allow(unused_mut)]
     let mut paths: Vec<(&str, &Detector, Forward)> = vec![
         ("detector_batch", detector, Detector::probabilities),
-        ("burn_batch", detector, Detector::burn_probabilities),
+        ("burn_batch", detector, compat::burn_probabilities),
     ];
     #[cfg(feature = "ndarray")]
     let ndarray = {
@@ -68,16 +65,13 @@ fn bench_model(c: &mut Criterion, model: &str, detector: &Detector) {
         Detector::load(&files, lstm_detector::Backend::NdArray).unwrap()
     };
     #[cfg(feature = "ndarray")]
-    paths.push(("burn_ndarray_batch", &ndarray, Detector::burn_probabilities));
+    paths.push(("burn_ndarray_batch", &ndarray, compat::burn_probabilities));
     for (name, detector, forward) in paths {
         let mut group = c.benchmark_group(format!("{name}/{model}"));
         for batch in [1usize, 64, 1024] {
-            let windows: Vec<f32> = window
-                .iter()
-                .copied()
-                .cycle()
-                .take(batch * window.len())
-                .collect();
+            let values = window.values().iter().copied().cycle();
+            let values = values.take(batch * window.values().len()).collect();
+            let windows = WindowBatch::from_values(values, 10, window.columns()).unwrap();
             group.throughput(Throughput::Elements(batch as u64));
             group.bench_with_input(BenchmarkId::from_parameter(batch), &windows, |b, w| {
                 b.iter(|| forward(detector, black_box(w)).unwrap())

@@ -203,7 +203,9 @@ impl From<flow_features::Error> for ApiError {
             E::Invalid(v) => ApiError::Validation(v),
             E::Json(e) => ApiError::InvalidJson(e.to_string()),
             // Descriptions and dataset files are loaded by the service, never sent by clients.
-            E::Description(_) | E::Dataset { .. } | E::Io { .. } => ApiError::internal(e),
+            E::Description(_) | E::DescriptionJson(_) | E::Dataset { .. } | E::Io { .. } => {
+                ApiError::internal(e)
+            }
         }
     }
 }
@@ -222,8 +224,10 @@ impl From<lstm_detector::Error> for ApiError {
             // Model files, batch shapes and codes come from the service's own preprocessing;
             // training never runs in the service.
             E::InvalidModel(_)
+            | E::ModelFile { .. }
+            | E::Baseline(_)
             | E::Io { .. }
-            | E::Weights(_)
+            | E::Weights { .. }
             | E::BatchShape { .. }
             | E::CodeOutOfRange { .. }
             | E::Training(_)
@@ -294,13 +298,16 @@ mod tests {
         );
         assert_eq!(status(ApiError::RateLimited { retry_after: 3 }), 429);
         assert_eq!(status(ApiError::Unauthorized), 401);
-        let internal = ApiError::from(lstm_detector::Error::Backend("no memory".into()));
+        let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let internal = ApiError::from(lstm_detector::Error::ModelFile {
+            file: "model.json",
+            source: json.into(),
+        });
         assert_eq!(internal.status_code().as_u16(), 500);
-        // The source is kept for the log, not sent to the client.
-        assert_eq!(
-            std::error::Error::source(&internal).unwrap().to_string(),
-            "backend: no memory"
-        );
+        // The whole chain is kept for the log, not sent to the client.
+        let source = std::error::Error::source(&internal).unwrap();
+        assert_eq!(source.to_string(), "invalid model file model.json");
+        assert!(source.source().unwrap().to_string().contains("EOF"));
         assert_eq!(internal.body().message, "internal error");
     }
 

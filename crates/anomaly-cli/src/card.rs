@@ -125,13 +125,13 @@ impl ModelCard {
             "- Per flow: numeric features as standardized `ln(1 + x)`; embedded ({} dimensions) \
              codes: `proto`/`service`/`state` (values seen < {} times share one code), {}-quantile \
              bins of every numeric feature{exact}",
-            t.embedding_dim, p.min_category_count, p.bins
+            t.network.embedding_dim, p.min_category_count, p.bins
         );
         let _ = writeln!(
             md,
             "- LSTM {:?} → ReLU head {:?} over [last hidden state, newest flow] → sigmoid; \
              dropout {}",
-            t.hidden_sizes, t.head_sizes, t.dropout
+            t.network.hidden_sizes, t.network.head_sizes, t.network.dropout
         );
         let _ = writeln!(
             md,

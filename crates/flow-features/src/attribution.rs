@@ -46,6 +46,7 @@ impl Baseline {
             return Err(Error::Dataset {
                 path: description.into(),
                 message: "a baseline needs at least one flow".into(),
+                source: None,
             });
         }
         let values = numbers

@@ -11,9 +11,12 @@ pub enum Error {
     /// Input flows break one or more rules; every problem found is listed.
     #[error("{}", describe_violations(.0))]
     Invalid(Vec<Violation>),
-    /// A preprocessing description is malformed or inconsistent.
+    /// A preprocessing description is inconsistent.
     #[error("invalid preprocessing description: {0}")]
     Description(String),
+    /// A preprocessing description is not the JSON document it should be.
+    #[error("invalid preprocessing description")]
+    DescriptionJson(#[source] serde_json::Error),
     /// A dataset file has a missing column, a bad value or an unsupported layout.
     #[error("{path}: {message}")]
     Dataset {
@@ -21,6 +24,9 @@ pub enum Error {
         path: String,
         /// What is wrong, with the row and column where known.
         message: String,
+        /// The reader's or the record's own error, when there is one.
+        #[source]
+        source: Option<BoxError>,
     },
     /// Reading a file failed.
     #[error("{path}: {source}")]
@@ -48,6 +54,9 @@ fn describe_violations(violations: &[Violation]) -> String {
         ),
     }
 }
+
+/// An underlying error of any library, kept as the source of [`Error::Dataset`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Convenience alias for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -7,16 +7,21 @@
 //!   index and field ([`Violation`]);
 //! - [`Preprocessor`] – category codes from training vocabularies and Min-Max scaling, as a
 //!   model's `preprocessing.json` describes them, producing a [`FeatureMatrix`];
-//! - [`PreprocessingDescription::fit`] – the trained models' preprocessing (log-standardized
-//!   numbers, category codes, quantile bins), fitted on training rows;
+//! - [`PreprocessingDescription::fit`] (feature `fit`) – the trained models' preprocessing
+//!   (log-standardized numbers, category codes, quantile bins), fitted on training rows;
 //! - [`FeatureMatrix::sliding_windows`] – windows of consecutive flows;
-//! - [`Split`] / [`window_labels`] – the evaluation protocol: stratified random split, windows
-//!   labelled by their last flow;
+//! - [`Split`] / [`window_labels`] (feature `fit`) – the evaluation protocol: stratified random
+//!   split, windows labelled by their last flow;
 //! - [`Verdict`] – a detector's probability, class and threshold for a window;
 //! - [`WindowStatistics`] – what a window looks like, for reports and explanations;
 //! - [`occlusion_windows`] / [`Attribution`] – which flows and features moved a detector's
 //!   score, by occlusion with a normal-traffic [`Baseline`];
-//! - [`FlowFileReader`] – streaming readers for the Parquet and CSV releases of UNSW-NB15.
+//! - [`FlowFileReader`] (feature `dataset`) – streaming readers for the Parquet and CSV releases
+//!   of UNSW-NB15;
+//! - [`compat`] – the original service's per-request category coding, for parity checks only.
+//!
+//! The dataset readers (Arrow, Parquet, CSV) and the fitting code are optional, so a service
+//! that only scores requests builds none of them.
 //!
 //! ```
 //! use flow_features::{parse_window, Preprocessor};
@@ -33,27 +38,34 @@
 #![deny(missing_docs)]
 
 mod attribution;
+pub mod compat;
+#[cfg(feature = "dataset")]
 mod dataset;
 mod error;
+#[cfg(feature = "fit")]
 mod fitting;
 mod matrix;
 mod preprocessing;
 mod schema;
+#[cfg(feature = "fit")]
 mod split;
 mod statistics;
 mod validate;
 mod verdict;
 
 pub use attribution::{Attribution, Baseline, FeatureInfluence, FlowInfluence, occlusion_windows};
+#[cfg(feature = "dataset")]
 pub use dataset::{CsvFlowReader, FlowFileReader, LabeledFlow, ParquetFlowReader, read_flows};
-pub use error::{Error, Result, Rule, Violation};
+pub use error::{BoxError, Error, Result, Rule, Violation};
+#[cfg(feature = "fit")]
 pub use fitting::FitOptions;
 pub use matrix::FeatureMatrix;
 pub use preprocessing::{
-    CategoryCoding, ColumnSpec, Encoding, MAX_SCALED, PreprocessingDescription, Preprocessor,
+    ColumnSpec, Encoding, MAX_SCALED, PreprocessingDescription, Preprocessor,
     Scaling, UNKNOWN_CATEGORY,
 };
 pub use schema::{FEATURES, Feature, FeatureKind, FeatureValue, FlowRecord, feature_index};
+#[cfg(feature = "fit")]
 pub use split::{Split, window_labels};
 pub use statistics::{Standout, WindowStatistics};
 pub use validate::{

@@ -2,16 +2,17 @@
 
 use std::path::Path;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Device;
 use flow_features::{
-    Attribution, Baseline, CategoryCoding, FeatureMatrix, FlowRecord, Preprocessor, Verdict,
-    occlusion_windows,
+    Attribution, Baseline, FeatureMatrix, FlowRecord, Preprocessor, Verdict, occlusion_windows,
 };
 
 use crate::backend::Backend;
+use crate::batch::WindowBatch;
 use crate::error::{Error, Result};
 use crate::fast::FastNetwork;
 use crate::model::LstmDetector;
+use crate::stream::SlidingScorer;
 use crate::model_dir::{
     ModelFiles, ModelManifest, check_fit, load_weights, write_baseline, write_model_dir,
 };
@@ -107,7 +108,7 @@ impl Detector {
         // A baseline outside the training vocabularies could not be scored.
         self.preprocessor
             .window(&vec![baseline.flow.clone(); self.sequence_length()])
-            .map_err(|e| Error::InvalidModel(format!("baseline: {e}")))?;
+            .map_err(Error::Baseline)?;
         self.baseline = Some(baseline);
         Ok(self)
     }
@@ -134,37 +135,41 @@ impl Detector {
 
     /// Scores one window of exactly [`sequence_length`](Self::sequence_length) flows.
     pub fn predict(&self, flows: &[FlowRecord]) -> Result<Verdict> {
-        self.predict_with(flows, CategoryCoding::Training)
+        let window = self.preprocessor.window(flows)?;
+        let mut batch = WindowBatch::new(window.rows(), window.columns());
+        batch.push(&window)?;
+        Ok(self.predict_batch(&batch)?[0])
     }
 
-    /// Scores one window with an explicit category coding (see [`CategoryCoding`]).
-    pub fn predict_with(&self, flows: &[FlowRecord], coding: CategoryCoding) -> Result<Verdict> {
-        let window = self.preprocessor.window_with(flows, coding)?;
-        Ok(self.verdict(self.probabilities(window.values())?[0]))
-    }
-
-    /// Scores several windows in one batched call, in order. Windows breaking the rules are
-    /// all reported, by index, in [`Error::InvalidWindows`].
-    pub fn predict_many(&self, windows: &[Vec<FlowRecord>]) -> Result<Vec<Verdict>> {
-        if windows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let batch = self.encode_batch(windows)?;
+    /// Verdicts of a batch of encoded windows, in order, from one batched call.
+    ///
+    /// ```
+    /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed");
+    /// # let body: serde_json::Value = serde_json::from_str(include_str!(concat!(
+    /// #     env!("CARGO_MANIFEST_DIR"), "/../flow-features/tests/fixtures/sample_request.json")))?;
+    /// # let flows = flow_features::parse_window(&body["sequence"], 10)?;
+    /// let detector = lstm_detector::Detector::from_dir(dir)?;
+    /// let batch = detector.encode_windows(&[flows.clone(), flows.clone()])?;
+    /// let verdicts = detector.predict_batch(&batch)?;
+    /// assert_eq!(verdicts, [detector.predict(&flows)?; 2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn predict_batch(&self, batch: &WindowBatch) -> Result<Vec<Verdict>> {
         Ok(self
-            .probabilities(&batch)?
+            .probabilities(batch)?
             .into_iter()
             .map(|p| self.verdict(p))
             .collect())
     }
 
-    /// Encodes windows into one row-major batch, collecting every invalid window.
-    fn encode_batch(&self, windows: &[Vec<FlowRecord>]) -> Result<Vec<f32>> {
-        let per_window = self.sequence_length() * self.preprocessor.columns();
-        let mut batch = Vec::with_capacity(windows.len() * per_window);
+    /// Encodes windows of flows into one batch, in order. Windows breaking the rules are all
+    /// reported, by index, in [`Error::InvalidWindows`].
+    pub fn encode_windows(&self, windows: &[Vec<FlowRecord>]) -> Result<WindowBatch> {
+        let mut batch = WindowBatch::new(self.sequence_length(), self.preprocessor.columns());
         let mut invalid = Vec::new();
         for (index, window) in windows.iter().enumerate() {
             match self.preprocessor.window(window) {
-                Ok(encoded) => batch.extend_from_slice(encoded.values()),
+                Ok(encoded) => batch.push(&encoded)?,
                 Err(flow_features::Error::Invalid(violations)) => invalid.push((index, violations)),
                 Err(other) => return Err(other.into()),
             }
@@ -224,7 +229,7 @@ impl Detector {
     }
 
     fn occlude(&self, flows: &[FlowRecord], baseline: &Baseline) -> Result<Attribution> {
-        let batch = match self.encode_batch(&occlusion_windows(flows, &baseline.flow)) {
+        let batch = match self.encode_windows(&occlusion_windows(flows, &baseline.flow)) {
             // Occlusion window 0 is the window itself: report its problems as `predict` does.
             Err(Error::InvalidWindows(mut invalid)) if invalid[0].0 == 0 => {
                 return Err(flow_features::Error::Invalid(invalid.swap_remove(0).1).into());
@@ -239,39 +244,36 @@ impl Detector {
         ))
     }
 
-    /// Scores every sliding window of `matrix` (rows from [`Preprocessor::encode`]): one
-    /// prediction per flow from the `sequence_length`-th on, in `batch_size` chunks.
+    /// Verdicts of every sliding window of `matrix` (rows from [`Preprocessor::encode`]): one
+    /// per flow from the `sequence_length`-th on, scored `batch_size` windows at a time. The
+    /// in-memory form of [`SlidingScorer`], which streams.
     pub fn predict_sliding(
         &self,
         matrix: &FeatureMatrix,
         batch_size: usize,
     ) -> Result<Vec<Verdict>> {
-        let rows = self.sequence_length();
-        let mut out = Vec::with_capacity(matrix.rows().saturating_sub(rows - 1));
-        let windows: Vec<&[f32]> = matrix.sliding_windows(rows).collect();
-        let mut batch = Vec::new();
-        for chunk in windows.chunks(batch_size.max(1)) {
-            batch.clear();
-            chunk.iter().for_each(|w| batch.extend_from_slice(w));
-            out.extend(
-                self.probabilities(&batch)?
-                    .into_iter()
-                    .map(|p| self.verdict(p)),
-            );
+        let mut scorer = SlidingScorer::new(self, batch_size);
+        let mut verdicts = Vec::with_capacity(matrix.rows());
+        for i in 0..matrix.rows() {
+            let scored = scorer.push_encoded(matrix.row(i), ())?;
+            verdicts.extend(scored.into_iter().map(|((), verdict)| verdict));
         }
-        Ok(out)
+        verdicts.extend(scorer.flush()?.into_iter().map(|((), verdict)| verdict));
+        Ok(verdicts)
     }
 
-    /// Attack probabilities of a batch of encoded windows, concatenated row-major
-    /// (`[batch, sequence_length, columns]` flattened).
+    /// Attack probabilities of a batch of encoded windows, in order.
     ///
     /// Computed by a hand-written forward pass over the network's weights (plain matrix
     /// products, large batches split across cores), which agrees with Burn's
-    /// [`burn_probabilities`](Self::burn_probabilities) to float rounding and is several times
-    /// faster.
-    pub fn probabilities(&self, windows: &[f32]) -> Result<Vec<f32>> {
-        self.check_batch(windows)?;
-        self.fast.probabilities(windows, self.sequence_length())
+    /// [`compat::burn_probabilities`](crate::compat::burn_probabilities) to float rounding and
+    /// is several times faster.
+    pub fn probabilities(&self, batch: &WindowBatch) -> Result<Vec<f32>> {
+        self.check_batch(batch)?;
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.fast.probabilities(batch.values(), batch.rows())
     }
 
     /// The hand-written network, for the fast path's own tests.
@@ -280,31 +282,27 @@ impl Detector {
         &self.fast
     }
 
-    /// The same probabilities computed by the Burn module ([`LstmDetector::forward`] on the
-    /// detector's backend): the reference the fast path is tested against.
-    pub fn burn_probabilities(&self, windows: &[f32]) -> Result<Vec<f32>> {
-        let batch = self.check_batch(windows)?;
-        let (rows, columns) = (self.sequence_length(), self.preprocessor.columns());
-        let data = TensorData::new(windows.to_vec(), [batch, rows, columns]);
-        let input = Tensor::<3>::from_data(data, &self.device);
-        let output = self.model.forward(input).into_data();
-        output
-            .try_to_vec::<f32>()
-            .map_err(|e| Error::Backend(format!("{e:?}")))
+    /// The Burn module, for [`crate::compat`].
+    pub(crate) fn network(&self) -> &LstmDetector {
+        &self.model
     }
 
-    /// Number of windows in `windows`, or the shape error.
-    fn check_batch(&self, windows: &[f32]) -> Result<usize> {
+    /// The Burn device the module lives on, for [`crate::compat`].
+    pub(crate) fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The shape error unless `batch` holds this model's windows.
+    pub(crate) fn check_batch(&self, batch: &WindowBatch) -> Result<()> {
         let (rows, columns) = (self.sequence_length(), self.preprocessor.columns());
-        let per_window = rows * columns;
-        if windows.is_empty() || !windows.len().is_multiple_of(per_window) {
+        if batch.rows() != rows || batch.columns() != columns {
             return Err(Error::BatchShape {
-                len: windows.len(),
+                len: batch.rows() * batch.columns(),
                 rows,
                 columns,
             });
         }
-        Ok(windows.len() / per_window)
+        Ok(())
     }
 
     fn verdict(&self, probability: f32) -> Verdict {

@@ -10,9 +10,20 @@ pub enum Error {
     /// Windows of a batch failed validation; each listed by its index in the batch.
     #[error("{} windows of the batch are invalid", .0.len())]
     InvalidWindows(Vec<(usize, Vec<flow_features::Violation>)>),
-    /// A model directory or its manifest is malformed or inconsistent.
+    /// A model directory or its manifest is inconsistent.
     #[error("invalid model: {0}")]
     InvalidModel(String),
+    /// A model document (`model.json`, `baseline.json`, …) could not be read or written.
+    #[error("invalid model file {file}")]
+    ModelFile {
+        /// The document's file name.
+        file: &'static str,
+        /// Why: the JSON, UTF-8 or schema error.
+        source: BoxError,
+    },
+    /// The model directory's baseline cannot be scored by its own preprocessing.
+    #[error("the baseline does not fit the model's preprocessing")]
+    Baseline(#[source] flow_features::Error),
     /// A model file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -22,8 +33,14 @@ pub enum Error {
         source: std::io::Error,
     },
     /// Weights could not be loaded into, or saved from, the network.
-    #[error("weights: {0}")]
-    Weights(String),
+    #[error("weights: {message}")]
+    Weights {
+        /// What failed.
+        message: String,
+        /// The weight store's own error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// A batch of windows does not have the shape the model reads.
     #[error("batch of {len} values is not a whole number of [{rows}, {columns}] windows")]
     BatchShape {
@@ -48,10 +65,13 @@ pub enum Error {
     /// Training could not run with the given data or settings.
     #[error("training: {0}")]
     Training(String),
-    /// The tensor backend failed.
-    #[error("backend: {0}")]
-    Backend(String),
+    /// The tensor backend failed to hand back a tensor's values.
+    #[error("backend")]
+    Backend(#[from] burn::tensor::DataError),
 }
+
+/// An underlying error of any library, kept as a source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Convenience alias for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

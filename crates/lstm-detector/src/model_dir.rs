@@ -104,9 +104,11 @@ impl ModelFiles {
                 source,
             })
         };
-        let text = |name: &str| {
-            String::from_utf8(read(name)?)
-                .map_err(|_| Error::InvalidModel(format!("{name} is not UTF-8")))
+        let text = |name: &'static str| {
+            String::from_utf8(read(name)?).map_err(|e| Error::ModelFile {
+                file: name,
+                source: e.into(),
+            })
         };
         let baseline = if dir.join(BASELINE_FILE).exists() {
             Some(Cow::Owned(text(BASELINE_FILE)?))
@@ -123,8 +125,11 @@ impl ModelFiles {
 
     /// Parses and checks the manifest.
     pub fn parse_manifest(&self) -> Result<ModelManifest> {
-        let manifest: ModelManifest = serde_json::from_str(&self.manifest)
-            .map_err(|e| Error::InvalidModel(format!("{MANIFEST_FILE}: {e}")))?;
+        let manifest: ModelManifest =
+            serde_json::from_str(&self.manifest).map_err(|e| Error::ModelFile {
+                file: MANIFEST_FILE,
+                source: e.into(),
+            })?;
         manifest.check()?;
         Ok(manifest)
     }
@@ -134,8 +139,10 @@ impl ModelFiles {
         self.baseline
             .as_deref()
             .map(|json| {
-                Baseline::from_json(json)
-                    .map_err(|e| Error::InvalidModel(format!("{BASELINE_FILE}: {e}")))
+                Baseline::from_json(json).map_err(|e| Error::ModelFile {
+                    file: BASELINE_FILE,
+                    source: e.into(),
+                })
             })
             .transpose()
     }
@@ -150,16 +157,20 @@ impl ModelFiles {
 
 /// Loads weights from `store` into `model`; every parameter must be present, none left over.
 pub(crate) fn load_weights(model: &mut LstmDetector, store: &mut BurnpackStore) -> Result<()> {
-    let applied = model
-        .load_from(store)
-        .map_err(|e| Error::Weights(e.to_string()))?;
+    let applied = model.load_from(store).map_err(|e| Error::Weights {
+        message: "reading the burnpack".into(),
+        source: Some(e.into()),
+    })?;
     if !applied.errors.is_empty() || !applied.missing.is_empty() || !applied.unused.is_empty() {
-        return Err(Error::Weights(format!(
-            "weights do not fit the architecture: {} errors, missing {:?}, unused {:?}",
-            applied.errors.len(),
-            applied.missing.iter().map(|(p, _)| p).collect::<Vec<_>>(),
-            applied.unused
-        )));
+        return Err(Error::Weights {
+            message: format!(
+                "weights do not fit the architecture: {} errors, missing {:?}, unused {:?}",
+                applied.errors.len(),
+                applied.missing.iter().map(|(p, _)| p).collect::<Vec<_>>(),
+                applied.unused
+            ),
+            source: None,
+        });
     }
     Ok(())
 }
@@ -185,7 +196,10 @@ pub fn write_model_dir(
         ),
     ];
     for (name, text) in documents {
-        let text = text.map_err(|e| Error::InvalidModel(format!("{name}: {e}")))?;
+        let text = text.map_err(|e| Error::ModelFile {
+            file: name,
+            source: e.into(),
+        })?;
         let path = dir.join(name);
         std::fs::write(&path, text + "\n").map_err(io(&path))?;
     }
@@ -193,17 +207,20 @@ pub fn write_model_dir(
     let mut store = BurnpackStore::from_file(&path)
         .overwrite(true)
         .metadata("model_id", &manifest.id);
-    model
-        .save_into(&mut store)
-        .map_err(|e| Error::Weights(e.to_string()))?;
+    model.save_into(&mut store).map_err(|e| Error::Weights {
+        message: format!("writing {}", path.display()),
+        source: Some(e.into()),
+    })?;
     Ok(())
 }
 
 /// Writes `baseline.json` into the model directory `dir`.
 pub fn write_baseline(dir: impl AsRef<Path>, baseline: &Baseline) -> Result<()> {
     let path = dir.as_ref().join(BASELINE_FILE);
-    let text = serde_json::to_string_pretty(baseline)
-        .map_err(|e| Error::InvalidModel(format!("{BASELINE_FILE}: {e}")))?;
+    let text = serde_json::to_string_pretty(baseline).map_err(|e| Error::ModelFile {
+        file: BASELINE_FILE,
+        source: e.into(),
+    })?;
     std::fs::write(&path, text + "\n").map_err(|source| Error::Io {
         path: path.display().to_string(),
         source,

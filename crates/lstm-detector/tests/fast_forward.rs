@@ -1,8 +1,8 @@
 //! The hand-written forward pass against Burn's, on both shipped models and real rows.
 //! (`tests/parity.rs` holds the seed model's fast path against TensorFlow's numbers.)
 
-use flow_features::read_flows;
-use lstm_detector::{Detector, Error};
+use flow_features::{FlowRecord, read_flows};
+use lstm_detector::{Detector, Error, SlidingScorer, WindowBatch, compat};
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -17,19 +17,24 @@ fn model(name: &str) -> Detector {
     .unwrap()
 }
 
-/// Every sliding window of the 2,000 fixture rows, encoded for `detector`.
-fn windows(detector: &Detector) -> Vec<f32> {
-    let flows: Vec<_> = read_flows(FIXTURE)
+fn flows() -> Vec<FlowRecord> {
+    read_flows(FIXTURE)
         .unwrap()
         .into_iter()
         .map(|row| row.flow)
-        .collect();
-    let matrix = detector.preprocessor().encode(&flows).unwrap();
-    matrix
-        .sliding_windows(detector.sequence_length())
-        .flatten()
-        .copied()
         .collect()
+}
+
+/// Every sliding window of the 2,000 fixture rows, encoded for `detector`.
+fn windows(detector: &Detector) -> WindowBatch {
+    let matrix = detector.preprocessor().encode(&flows()).unwrap();
+    WindowBatch::sliding(&matrix, detector.sequence_length())
+}
+
+/// Windows `range` of `all`, as a batch of their own.
+fn part(all: &WindowBatch, range: std::ops::Range<usize>) -> WindowBatch {
+    let values = range.flat_map(|i| all.window(i)).copied().collect();
+    WindowBatch::from_values(values, all.rows(), all.columns()).unwrap()
 }
 
 fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
@@ -45,19 +50,17 @@ fn the_fast_path_scores_as_burn_on_both_models_at_every_batch_size() {
     for name in ["unsw-nb15-lstm", "unsw-nb15-seed"] {
         let detector = model(name);
         let all = windows(&detector);
-        let per_window = all.len() / 1991;
+        assert_eq!(all.len(), 1991);
         // One window, a small batch and the whole file (split across threads).
         for batch in [1, 7, 1991] {
-            let part = &all[..batch * per_window];
-            let fast = detector.probabilities(part).unwrap();
-            let burn = detector.burn_probabilities(part).unwrap();
+            let part = part(&all, 0..batch);
+            let fast = detector.probabilities(&part).unwrap();
+            let burn = compat::burn_probabilities(&detector, &part).unwrap();
             let difference = largest_difference(&fast, &burn);
             assert!(difference < 1e-5, "{name}, batch {batch}: {difference}");
         }
         // Windows of a batch are scored independently of their neighbours.
-        let single = detector
-            .probabilities(&all[5 * per_window..6 * per_window])
-            .unwrap();
+        let single = detector.probabilities(&part(&all, 5..6)).unwrap();
         let batched = detector.probabilities(&all).unwrap();
         assert_eq!(single[0], batched[5], "{name}");
     }
@@ -66,8 +69,7 @@ fn the_fast_path_scores_as_burn_on_both_models_at_every_batch_size() {
 #[test]
 fn a_code_outside_the_embedding_is_an_error_not_a_panic() {
     let detector = model("unsw-nb15-lstm");
-    let per_window = detector.sequence_length() * detector.preprocessor().columns();
-    let window = windows(&detector)[..per_window].to_vec();
+    let window = part(&windows(&detector), 0..1).values().to_vec();
     let code_column = detector
         .manifest()
         .architecture
@@ -78,10 +80,55 @@ fn a_code_outside_the_embedding_is_an_error_not_a_panic() {
     for bad in [1e6, -1.0, 0.5, f32::NAN] {
         let mut broken = window.clone();
         broken[code_column] = bad;
+        let broken = WindowBatch::from_values(broken, 10, window.len() / 10).unwrap();
         let error = detector.probabilities(&broken).unwrap_err();
         assert!(
             matches!(error, Error::CodeOutOfRange { column, .. } if column == code_column),
             "{bad}: {error}"
         );
     }
+}
+
+/// The streaming scorer, the in-memory sliding form and one batch of every window give the
+/// same verdicts, at any batch size: one implementation of the sliding rule.
+#[test]
+fn streaming_sliding_and_batch_scoring_agree() {
+    let detector = model("unsw-nb15-lstm");
+    let flows = flows();
+    let all = windows(&detector);
+    let expected = detector.predict_batch(&all).unwrap();
+    let matrix = detector.preprocessor().encode(&flows).unwrap();
+    for batch_size in [1, 7, 1024, 5000] {
+        assert_eq!(
+            detector.predict_sliding(&matrix, batch_size).unwrap(),
+            expected
+        );
+        let mut scorer = SlidingScorer::new(&detector, batch_size);
+        let mut streamed = Vec::new();
+        for (row, flow) in flows.iter().enumerate() {
+            let scored = scorer.push(flow, row).unwrap();
+            assert!(scored.len() <= batch_size && scorer.waiting() < batch_size);
+            streamed.extend(scored);
+        }
+        streamed.extend(scorer.flush().unwrap());
+        let rows: Vec<usize> = streamed.iter().map(|(row, _)| *row).collect();
+        assert_eq!(rows, (9..flows.len()).collect::<Vec<_>>());
+        let verdicts: Vec<_> = streamed.into_iter().map(|(_, v)| v).collect();
+        assert_eq!(verdicts, expected, "batch {batch_size}");
+    }
+}
+
+#[test]
+fn batches_of_another_model_shape_are_refused() {
+    let detector = model("unsw-nb15-seed");
+    let wrong = WindowBatch::from_values(vec![0.0; 9 * 34], 9, 34).unwrap();
+    assert!(matches!(
+        detector.probabilities(&wrong),
+        Err(Error::BatchShape { rows: 10, .. })
+    ));
+    let empty = WindowBatch::new(10, 34);
+    assert!(detector.predict_batch(&empty).unwrap().is_empty());
+    let mut scorer = SlidingScorer::new(&detector, 4);
+    assert!(scorer.push_encoded(&[0.0; 33], ()).is_err());
+    assert!(scorer.flush().unwrap().is_empty());
 }

@@ -1,7 +1,7 @@
 //! The original Keras model, imported through ONNX and burn-onnx, reproduces TensorFlow.
 
-use flow_features::{CategoryCoding, parse_window};
-use lstm_detector::{Detector, ModelFiles};
+use flow_features::parse_window;
+use lstm_detector::{Detector, ModelFiles, WindowBatch, compat};
 use serde_json::Value;
 
 const SEED_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed");
@@ -44,7 +44,8 @@ fn all_public_golden_windows_match_tensorflow_within_1e_5() {
         .collect();
     assert_eq!(expected.len(), 96);
 
-    let got = seed().probabilities(&windows).unwrap();
+    let batch = WindowBatch::from_values(windows.clone(), 10, 34).unwrap();
+    let got = seed().probabilities(&batch).unwrap();
     assert_eq!(got.len(), expected.len());
     let worst = got
         .iter()
@@ -57,7 +58,8 @@ fn all_public_golden_windows_match_tensorflow_within_1e_5() {
     // Batch and single-window scoring agree.
     let detector = seed();
     for (i, window) in windows.chunks(340).enumerate().step_by(17) {
-        let single = detector.probabilities(window).unwrap()[0];
+        let window = WindowBatch::from_values(window.to_vec(), 10, 34).unwrap();
+        let single = detector.probabilities(&window).unwrap()[0];
         assert!(
             (single - got[i]).abs() < 1e-6,
             "window {i}: {single} vs {}",
@@ -73,9 +75,7 @@ fn the_original_sample_request_reproduces_the_original_service() {
     let flows = parse_window(&golden["request"]["sequence"], 10).unwrap();
 
     // The original's per-request category codes: its published number.
-    let original = detector
-        .predict_with(&flows, CategoryCoding::PerRequest)
-        .unwrap();
+    let original = compat::predict_per_request(&detector, &flows).unwrap();
     let published = golden["probability"].as_f64().unwrap();
     assert!(
         (f64::from(original.probability) - published).abs() < 1e-6,
@@ -89,10 +89,8 @@ fn the_original_sample_request_reproduces_the_original_service() {
     let ours = detector.predict(&flows).unwrap();
     assert!((ours.probability - 0.003_708_601).abs() < 1e-6, "{ours:?}");
     let window = detector.preprocessor().window(&flows).unwrap();
-    let per_request = detector
-        .preprocessor()
-        .window_with(&flows, CategoryCoding::PerRequest)
-        .unwrap();
+    let per_request =
+        flow_features::compat::window_per_request(detector.preprocessor(), &flows).unwrap();
     assert_ne!(
         window, per_request,
         "the two codings must encode the sample differently"
@@ -113,7 +111,7 @@ fn embedded_weights_load_whatever_their_alignment() {
     };
     let a = Detector::load(&dir, Default::default()).unwrap();
     let b = Detector::load(&embedded, Default::default()).unwrap();
-    let window = vec![0.25_f32; 340];
+    let window = WindowBatch::from_values(vec![0.25_f32; 340], 10, 34).unwrap();
     assert_eq!(
         a.probabilities(&window).unwrap(),
         b.probabilities(&window).unwrap()
@@ -144,11 +142,8 @@ fn broken_model_files_give_errors() {
         .to_string();
     assert!(err.starts_with("weights"), "{err}");
     assert!(Detector::from_dir("/nonexistent/model").is_err());
-    let score = Detector::load(&dir, Default::default())
-        .unwrap()
-        .probabilities(&[0.0; 339]);
     assert!(matches!(
-        score,
+        WindowBatch::from_values(vec![0.0; 339], 10, 34),
         Err(lstm_detector::Error::BatchShape { len: 339, .. })
     ));
 }
@@ -177,7 +172,8 @@ fn real_rows_score_as_tensorflow_with_training_vocabularies_and_original_scaler(
     );
 }
 
-/// `cargo test -p lstm-detector --features ndarray`: the deprecated backend agrees with `flex`.
+/// `cargo test -p lstm-detector --features ndarray`: Burn's deprecated backend agrees with
+/// `flex` (through Burn's own forward pass: the hand-written one does not use the backend).
 #[cfg(feature = "ndarray")]
 #[test]
 fn ndarray_backend_matches_flex() {
@@ -187,9 +183,10 @@ fn ndarray_backend_matches_flex() {
     let windows: Vec<f32> = (0..16 * 340)
         .map(|i| ((i * 7919) % 1000) as f32 / 1000.0)
         .collect();
+    let windows = WindowBatch::from_values(windows, 10, 34).unwrap();
     let (a, b) = (
-        flex.probabilities(&windows).unwrap(),
-        ndarray.probabilities(&windows).unwrap(),
+        compat::burn_probabilities(&flex, &windows).unwrap(),
+        compat::burn_probabilities(&ndarray, &windows).unwrap(),
     );
     for (x, y) in a.iter().zip(&b) {
         assert!((x - y).abs() < 1e-6, "{x} vs {y}");

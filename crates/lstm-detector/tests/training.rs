@@ -4,7 +4,7 @@ use flow_features::{
     FitOptions, FlowRecord, PreprocessingDescription, Preprocessor, Split, read_flows,
 };
 use lstm_detector::{
-    Backend, Detector, LabeledRows, ModelManifest, TrainedModel, TrainingConfig, architecture,
+    Backend, Detector, LabeledRows, ModelManifest, NetworkConfig, TrainedModel, TrainingConfig,
     train,
 };
 
@@ -47,8 +47,11 @@ fn data() -> Data {
 
 fn small_config(seed: u64) -> TrainingConfig {
     TrainingConfig::new()
-        .with_hidden_sizes(vec![16])
-        .with_head_sizes(vec![32])
+        .with_network(
+            NetworkConfig::new()
+                .with_hidden_sizes(vec![16])
+                .with_head_sizes(vec![32]),
+        )
         .with_epochs(4)
         .with_batch_size(64)
         .with_patience(4)
@@ -59,7 +62,7 @@ fn run(data: &Data, config: &TrainingConfig) -> TrainedModel {
     let cardinalities: Vec<_> = (0..data.preprocessor.columns())
         .map(|c| data.preprocessor.cardinality(c))
         .collect();
-    let architecture = architecture(config, &cardinalities);
+    let architecture = config.network.architecture(&cardinalities);
     train(config, architecture, &data.train, &data.validation, &mut ()).unwrap()
 }
 

@@ -30,6 +30,7 @@ fn reimporting_the_onnx_file_reproduces_the_committed_model() {
     let windows: Vec<f32> = (0..8 * 340)
         .map(|i| ((i * 7919) % 1000) as f32 / 1000.0)
         .collect();
+    let windows = lstm_detector::WindowBatch::from_values(windows, 10, 34).unwrap();
     assert_eq!(
         fresh.probabilities(&windows).unwrap(),
         committed.probabilities(&windows).unwrap()

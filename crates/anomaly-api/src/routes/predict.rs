@@ -235,7 +235,7 @@ fn score_batch(state: &AppState, body: &[u8]) -> Result<BatchResponse, ApiError>
     let windows: Vec<_> = windows.into_iter().map(|(_, flows)| flows).collect();
     let model = &detector.manifest().id;
     let predictions = detector
-        .predict_many(&windows)?
+        .predict_batch(&detector.encode_windows(&windows)?)?
         .iter()
         .map(|verdict| PredictResponse::new(verdict, model))
         .collect();

@@ -1,7 +1,6 @@
 //! `anomaly score`: stream a flow file, slide windows over it in file order and write one
 //! scored row per flow from the window length on (CSV, JSON lines or Parquet).
 
-use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -13,7 +12,7 @@ use arrow_array::{ArrayRef, Float32Array, RecordBatch, StringArray, UInt8Array, 
 use arrow_schema::{DataType, Field, Schema};
 use flow_features::{FlowFileReader, LabeledFlow};
 use indicatif::{ProgressBar, ProgressStyle};
-use lstm_detector::Detector;
+use lstm_detector::{SlidingScorer, Verdict};
 use parquet::arrow::ArrowWriter;
 
 /// Output formats of `anomaly score`.
@@ -56,6 +55,25 @@ struct Scored {
     attack_cat: Option<String>,
 }
 
+/// What a flow carries through the scorer to its output row.
+struct Tag {
+    row: u64,
+    label: Option<u8>,
+    attack_cat: Option<String>,
+}
+
+impl Scored {
+    fn new((tag, verdict): (Tag, Verdict)) -> Self {
+        Self {
+            row: tag.row,
+            probability: verdict.probability,
+            class: verdict.class,
+            label: tag.label,
+            attack_cat: tag.attack_cat,
+        }
+    }
+}
+
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let format = args
         .format
@@ -68,72 +86,38 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     )?);
 
     let started = Instant::now();
-    let (len, columns) = (
-        detector.sequence_length(),
-        detector.preprocessor().columns(),
-    );
-    let batch_size = args.batch as usize;
-    let mut recent: VecDeque<Vec<f32>> = VecDeque::with_capacity(len);
-    let mut windows = Vec::with_capacity(batch_size * len * columns);
-    let mut pending: Vec<(u64, LabeledFlow)> = Vec::with_capacity(batch_size);
+    let mut scorer = SlidingScorer::new(&detector, args.batch as usize);
     let mut rows = 0u64;
     for row in FlowFileReader::open(&args.input)? {
-        let row = row?;
-        let encoded = detector
-            .preprocessor()
-            .encode(std::slice::from_ref(&row.flow))
-            .with_context(|| format!("row {rows} of {}", args.input.display()))?
-            .into_values();
-        if recent.len() == len {
-            recent.pop_front();
-        }
-        recent.push_back(encoded);
-        if recent.len() == len {
-            recent.iter().for_each(|r| windows.extend_from_slice(r));
-            pending.push((rows, row));
-        }
+        let LabeledFlow {
+            flow,
+            label,
+            attack_cat,
+        } = row?;
+        let tag = Tag {
+            row: rows,
+            label,
+            attack_cat,
+        };
+        let scored = scorer
+            .push(&flow, tag)
+            .with_context(|| format!("row {rows} of {}", args.input.display()))?;
         rows += 1;
-        if pending.len() == batch_size {
-            flush(&detector, &mut windows, &mut pending, &mut sink)?;
+        if !scored.is_empty() {
+            sink.write(scored.into_iter().map(Scored::new).collect())?;
             progress.set_position(rows);
         }
     }
-    flush(&detector, &mut windows, &mut pending, &mut sink)?;
+    sink.write(scorer.flush()?.into_iter().map(Scored::new).collect())?;
     let scored = sink.finish()?;
     progress.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "{rows} flows read, {scored} scored (from row {}) in {seconds:.2} s: {:.0} flows/s",
-        len - 1,
+        detector.sequence_length() - 1,
         rows as f64 / seconds
     );
     Ok(())
-}
-
-fn flush(
-    detector: &Detector,
-    windows: &mut Vec<f32>,
-    pending: &mut Vec<(u64, LabeledFlow)>,
-    sink: &mut Sink,
-) -> anyhow::Result<()> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let probabilities = detector.probabilities(windows)?;
-    let threshold = detector.manifest().threshold;
-    let scored: Vec<Scored> = pending
-        .drain(..)
-        .zip(probabilities)
-        .map(|((row, flow), probability)| Scored {
-            row,
-            probability,
-            class: u8::from(probability > threshold),
-            label: flow.label,
-            attack_cat: flow.attack_cat,
-        })
-        .collect();
-    windows.clear();
-    sink.write(&scored)
 }
 
 fn format_of(path: &Path) -> Option<Format> {
@@ -185,10 +169,13 @@ impl Sink {
         })
     }
 
-    fn write(&mut self, rows: &[Scored]) -> anyhow::Result<()> {
+    fn write(&mut self, rows: Vec<Scored>) -> anyhow::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         match self {
             Sink::Csv(csv, count) => {
-                for r in rows {
+                for r in &rows {
                     csv.write_record([
                         r.row.to_string(),
                         r.probability.to_string(),
@@ -200,7 +187,7 @@ impl Sink {
                 *count += rows.len() as u64;
             }
             Sink::Jsonl(out, count) => {
-                for r in rows {
+                for r in &rows {
                     serde_json::to_writer(
                         &mut *out,
                         &serde_json::json!({

@@ -85,27 +85,24 @@ impl Args {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading {}", path.display()))?;
-                serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?
+                parse_config(&text).with_context(|| format!("{}", path.display()))?
             }
             None => TrainingConfig::new(),
         };
         // Flags are parsed into small types with ranges; the configuration holds `usize`.
         macro_rules! set {
-            ($($field:ident),* ; $($count:ident),* ; $($widths:ident),*) => {
-                $(if let Some(value) = self.$field { config.$field = value; })*
-                $(if let Some(value) = self.$count { config.$count = value as usize; })*
+            ($to:expr; $($field:ident),* ; $($count:ident),* ; $($widths:ident),*) => {
+                $(if let Some(value) = self.$field { $to.$field = value; })*
+                $(if let Some(value) = self.$count { $to.$count = value as usize; })*
                 $(if let Some(value) = &self.$widths {
-                    config.$widths = value.iter().map(|&w| usize::from(w)).collect();
+                    $to.$widths = value.iter().map(|&w| usize::from(w)).collect();
                 })*
             };
         }
-        set!(
-            dropout, learning_rate, weight_decay, seed;
-            embedding_dim, epochs, batch_size, patience;
-            hidden_sizes, head_sizes
-        );
+        set!(config; learning_rate, weight_decay, seed; epochs, batch_size, patience;);
+        set!(config.network; dropout; embedding_dim; hidden_sizes, head_sizes);
         // `--head-sizes 0` asks for no head.
-        config.head_sizes.retain(|&width| width > 0);
+        config.network.head_sizes.retain(|&width| width > 0);
         Ok(config)
     }
 }
@@ -160,7 +157,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let cardinalities: Vec<_> = (0..preprocessor.columns())
         .map(|c| preprocessor.cardinality(c))
         .collect();
-    let architecture = lstm_detector::architecture(&config, &cardinalities);
+    let architecture = config.network.architecture(&cardinalities);
     eprintln!(
         "{}: {} rows; windows: {} train, {} validation, {} test",
         data.name,
@@ -306,5 +303,57 @@ impl TrainingObserver for Progress {
         } else {
             self.bar.println(line);
         }
+    }
+}
+
+/// A training configuration from JSON. Keys it does not know are refused: they would
+/// otherwise be dropped silently and train with defaults the user did not ask for.
+fn parse_config(text: &str) -> anyhow::Result<TrainingConfig> {
+    let given: serde_json::Value = serde_json::from_str(text)?;
+    let config: TrainingConfig = serde_json::from_value(given.clone())?;
+    let mut unknown = Vec::new();
+    unknown_keys(&given, &serde_json::to_value(&config)?, "", &mut unknown);
+    if !unknown.is_empty() {
+        bail!(
+            "unknown keys {} (the network's shape goes under \"network\", as in a card.json)",
+            unknown.join(", ")
+        );
+    }
+    Ok(config)
+}
+
+/// Paths of the keys of `given` that `known` lacks, at any depth.
+fn unknown_keys(
+    given: &serde_json::Value,
+    known: &serde_json::Value,
+    at: &str,
+    out: &mut Vec<String>,
+) {
+    if let (Some(given), Some(known)) = (given.as_object(), known.as_object()) {
+        for (key, value) in given {
+            let path = format!("{at}{key}");
+            match known.get(key) {
+                Some(known) => unknown_keys(value, known, &format!("{path}."), out),
+                None => out.push(path),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_are_read_nested_and_unknown_keys_refused() {
+        let card = include_str!("../../../../models/unsw-nb15-lstm/card.json");
+        let card: serde_json::Value = serde_json::from_str(card).unwrap();
+        let shipped = parse_config(&card["training"].to_string()).unwrap();
+        assert_eq!(shipped, TrainingConfig::new());
+        let partial = parse_config(r#"{"network": {"hidden_sizes": [8]}}"#).unwrap();
+        assert_eq!(partial.network.hidden_sizes, [8]);
+        let flat = parse_config(r#"{"hidden_sizes": [8], "network": {"drop": 1}}"#);
+        let message = flat.unwrap_err().to_string();
+        assert!(message.contains("hidden_sizes, network.drop"), "{message}");
     }
 }

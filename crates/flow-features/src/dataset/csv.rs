@@ -3,7 +3,9 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::{ColumnLayout, LabeledFlow, dataset_error, parse_label, record_from_values};
+use super::{
+    ColumnLayout, LabeledFlow, dataset_error, dataset_error_from, parse_label, record_from_values,
+};
 use crate::error::{Error, Result};
 use crate::schema::{FEATURES, FeatureKind, OwnedValue};
 
@@ -31,7 +33,7 @@ impl CsvFlowReader {
             .from_reader(file);
         let headers = reader
             .headers()
-            .map_err(|e| dataset_error(&path, &e.to_string()))?
+            .map_err(|e| dataset_error_from(&path, "header", e))?
             .clone();
         let layout = ColumnLayout::resolve(&path, headers.iter())?;
         Ok(Self {
@@ -93,7 +95,11 @@ impl Iterator for CsvFlowReader {
                 self.row += 1;
                 Some(parsed)
             }
-            Err(e) => Some(Err(dataset_error(&self.path, &e.to_string()))),
+            Err(e) => Some(Err(dataset_error_from(
+                &self.path,
+                &format!("row {}", self.row + 1),
+                e,
+            ))),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 pub use self::csv::CsvFlowReader;
 pub use self::parquet::ParquetFlowReader;
-use crate::error::{Error, Result};
+use crate::error::{BoxError, Error, Result};
 use crate::schema::{FEATURES, FlowRecord, OwnedValue};
 
 /// A flow read from a dataset file, with its ground truth where the file has one.
@@ -113,7 +113,7 @@ impl ColumnLayout {
 fn record_from_values(path: &Path, row: usize, values: Vec<OwnedValue>) -> Result<FlowRecord> {
     let flow = FlowRecord::from_checked_values(values);
     flow.validate(row)
-        .map_err(|e| dataset_error(path, &format!("row {}: {e}", row + 1)))?;
+        .map_err(|e| dataset_error_from(path, &format!("row {}", row + 1), e))?;
     Ok(flow)
 }
 
@@ -121,6 +121,16 @@ fn dataset_error(path: &Path, message: &str) -> Error {
     Error::Dataset {
         path: path.display().to_string(),
         message: message.to_owned(),
+        source: None,
+    }
+}
+
+/// A dataset error caused by `source` (the reader's or the record's own error).
+fn dataset_error_from(path: &Path, context: &str, source: impl Into<BoxError>) -> Error {
+    Error::Dataset {
+        path: path.display().to_string(),
+        message: context.to_owned(),
+        source: Some(source.into()),
     }
 }
 

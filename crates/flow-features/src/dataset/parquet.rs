@@ -12,7 +12,9 @@ use arrow_cast::cast;
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
-use super::{ColumnLayout, LabeledFlow, dataset_error, parse_label, record_from_values};
+use super::{
+    ColumnLayout, LabeledFlow, dataset_error, dataset_error_from, parse_label, record_from_values,
+};
 use crate::error::{Error, Result};
 use crate::schema::{FEATURES, FeatureKind, OwnedValue};
 
@@ -39,14 +41,14 @@ impl ParquetFlowReader {
             source,
         })?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|e| dataset_error(&path, &e.to_string()))?;
+            .map_err(|e| dataset_error_from(&path, "not a readable Parquet file", e))?;
         let schema = builder.schema().clone();
         let layout =
             ColumnLayout::resolve(&path, schema.fields().iter().map(|f| f.name().as_str()))?;
         let batches = builder
             .with_batch_size(Self::BATCH_SIZE)
             .build()
-            .map_err(|e| dataset_error(&path, &e.to_string()))?;
+            .map_err(|e| dataset_error_from(&path, "reading the row groups", e))?;
         Ok(Self {
             path,
             batches,
@@ -67,7 +69,7 @@ impl ParquetFlowReader {
                     &format!("column {name} has missing values"),
                 ));
             }
-            cast(column, to).map_err(|e| dataset_error(path, &format!("column {name}: {e}")))
+            cast(column, to).map_err(|e| dataset_error_from(path, &format!("column {name}"), e))
         };
         let mut columns = Vec::with_capacity(FEATURES.len());
         for (feature, &i) in FEATURES.iter().zip(&self.layout.features) {
@@ -134,7 +136,8 @@ impl Iterator for ParquetFlowReader {
                 Ok(batch) => batch,
                 Err(e) => {
                     self.failed = true;
-                    return Some(Err(dataset_error(&self.path, &e.to_string())));
+                    let context = format!("rows after {}", self.rows_read);
+                    return Some(Err(dataset_error_from(&self.path, &context, e)));
                 }
             };
             if let Err(e) = self.decode(&batch) {

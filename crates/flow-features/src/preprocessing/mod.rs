@@ -29,14 +29,11 @@ pub const MAX_SCALED: f64 = 1e30;
 pub const UNKNOWN_CATEGORY: &str = "unknown";
 
 /// How category values become codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CategoryCoding {
-    /// Codes from the model's training vocabularies; unknown values are errors. Always use this.
-    #[default]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CategoryCoding {
+    /// Codes from the model's training vocabularies; unknown values are errors.
     Training,
-    /// The original Python service's defect, kept for parity tests only: codes are recomputed
-    /// from the values present in the request (pandas `astype("category").cat.codes`), so the
-    /// same protocol gets different codes in different requests.
+    /// The original Python service's defect, reachable through [`crate::compat`] only.
     PerRequest,
 }
 
@@ -82,7 +79,7 @@ impl Preprocessor {
     /// Parses and checks a `preprocessing.json` document.
     pub fn from_json(json: &str) -> Result<Self> {
         let description: PreprocessingDescription =
-            serde_json::from_str(json).map_err(|e| Error::Description(e.to_string()))?;
+            serde_json::from_str(json).map_err(Error::DescriptionJson)?;
         Self::new(description)
     }
 
@@ -124,7 +121,7 @@ impl Preprocessor {
     }
 
     /// Encodes exactly one window with the given category coding.
-    pub fn window_with(
+    pub(crate) fn window_with(
         &self,
         flows: &[FlowRecord],
         coding: CategoryCoding,

@@ -80,9 +80,7 @@ fn the_original_per_request_coding_reproduces_the_golden_matrix() {
     ))
     .unwrap();
     let pre = Preprocessor::from_json(SEED).unwrap();
-    let window = pre
-        .window_with(&sample_flows(), CategoryCoding::PerRequest)
-        .unwrap();
+    let window = crate::compat::window_per_request(&pre, &sample_flows()).unwrap();
     let expected: Vec<f32> = golden["scaled"]
         .as_array()
         .unwrap()
@@ -102,7 +100,7 @@ fn training_coding_differs_from_per_request_coding_on_categories_only() {
     let pre = Preprocessor::from_json(SEED).unwrap();
     let flows = sample_flows();
     let ours = pre.window(&flows).unwrap();
-    let original = pre.window_with(&flows, CategoryCoding::PerRequest).unwrap();
+    let original = crate::compat::window_per_request(&pre, &flows).unwrap();
     // tcp is code 113 of 132 in training, but 0 in a request where it is the only protocol.
     assert_eq!(ours.row(0)[1], (113.0f64 / 132.0) as f32);
     assert_eq!(original.row(0)[1], 0.0);

@@ -323,13 +323,12 @@ mod tests {
             let detector = Detector::from_dir(format!("{root}/models/{name}")).unwrap();
             let steps = detector.sequence_length();
             let matrix = detector.preprocessor().encode(&flows).unwrap();
-            let windows: Vec<f32> = matrix.sliding_windows(steps).flatten().copied().collect();
-            let batch = windows.len() / (steps * matrix.columns());
-            let mut portable = vec![0.0; batch];
+            let windows = crate::WindowBatch::sliding(&matrix, steps);
+            let mut portable = vec![0.0; windows.len()];
             detector
                 .fast_network()
-                .forward_with::<false>(&windows, steps, &mut portable);
-            let burn = detector.burn_probabilities(&windows).unwrap();
+                .forward_with::<false>(windows.values(), steps, &mut portable);
+            let burn = crate::compat::burn_probabilities(&detector, &windows).unwrap();
             let largest = portable
                 .iter()
                 .zip(&burn)

@@ -48,7 +48,7 @@ fn values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
     tensor
         .into_data()
         .try_to_vec::<f32>()
-        .map_err(|e| Error::Backend(format!("{e:?}")))
+        .map_err(Error::from)
 }
 
 pub(super) fn param<const D: usize>(param: &Param<Tensor<D>>) -> Result<Vec<f32>> {

@@ -1,0 +1,115 @@
+//! Scoring a stream of flows: every flow gets the verdict of the window it ends.
+
+use std::collections::VecDeque;
+
+use flow_features::{FlowRecord, Verdict};
+
+use crate::batch::WindowBatch;
+use crate::detector::Detector;
+use crate::error::Result;
+
+/// Slides a window over flows as they arrive and scores the windows in batches.
+///
+/// Each pushed flow carries a tag (a row number, a flow's identity, …). Once
+/// `sequence_length - 1` flows precede it, a flow ends a window; that window's verdict comes
+/// back with the flow's tag, in order, when `batch_size` windows are waiting or on
+/// [`flush`](Self::flush). The first `sequence_length - 1` flows are context only and get no
+/// verdict. Memory is one window's rows plus one batch, whatever the stream's length.
+///
+/// ```
+/// use lstm_detector::{Detector, SlidingScorer};
+/// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/unsw-nb15-seed");
+/// # let body: serde_json::Value = serde_json::from_str(include_str!(concat!(
+/// #     env!("CARGO_MANIFEST_DIR"), "/../flow-features/tests/fixtures/sample_request.json")))?;
+/// # let flows = flow_features::parse_window(&body["sequence"], 10)?;
+/// let detector = Detector::from_dir(dir)?;
+/// let mut scorer = SlidingScorer::new(&detector, 256);
+/// let mut scored = Vec::new();
+/// for (row, flow) in flows.iter().chain(&flows).enumerate() { // 20 flows, e.g. from a file
+///     scored.extend(scorer.push(flow, row)?);
+/// }
+/// scored.extend(scorer.flush()?);
+/// let rows: Vec<usize> = scored.iter().map(|(row, _)| *row).collect();
+/// assert_eq!(rows, (9..20).collect::<Vec<_>>()); // one verdict per flow from the 10th on
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct SlidingScorer<'d, T> {
+    detector: &'d Detector,
+    batch_size: usize,
+    /// The newest encoded rows, at most one window.
+    recent: VecDeque<Vec<f32>>,
+    windows: WindowBatch,
+    tags: Vec<T>,
+}
+
+impl<'d, T> SlidingScorer<'d, T> {
+    /// A scorer over `detector`, scoring `batch_size` windows per call (at least 1).
+    pub fn new(detector: &'d Detector, batch_size: usize) -> Self {
+        let batch_size = batch_size.max(1);
+        let rows = detector.sequence_length();
+        Self {
+            detector,
+            batch_size,
+            recent: VecDeque::with_capacity(rows),
+            windows: WindowBatch::new(rows, detector.preprocessor().columns()),
+            tags: Vec::with_capacity(batch_size),
+        }
+    }
+
+    /// Encodes `flow` and adds it; returns the verdicts of a full batch, else nothing yet.
+    /// A flow the model cannot encode is an error and is not added.
+    pub fn push(&mut self, flow: &FlowRecord, tag: T) -> Result<Vec<(T, Verdict)>> {
+        let row = self
+            .detector
+            .preprocessor()
+            .encode(std::slice::from_ref(flow))?;
+        self.push_encoded(row.values(), tag)
+    }
+
+    /// Adds a flow already encoded by the detector's preprocessor (one row of
+    /// [`flow_features::Preprocessor::encode`]); see [`push`](Self::push).
+    pub fn push_encoded(&mut self, row: &[f32], tag: T) -> Result<Vec<(T, Verdict)>> {
+        let rows = self.windows.rows();
+        if row.len() != self.windows.columns() {
+            return Err(crate::Error::BatchShape {
+                len: row.len(),
+                rows: 1,
+                columns: self.windows.columns(),
+            });
+        }
+        // The oldest row's buffer is reused once the window is full.
+        let mut buffer = if self.recent.len() == rows {
+            self.recent.pop_front().unwrap_or_default()
+        } else {
+            Vec::with_capacity(row.len())
+        };
+        buffer.clear();
+        buffer.extend_from_slice(row);
+        self.recent.push_back(buffer);
+        if self.recent.len() == rows {
+            self.windows.push_rows(self.recent.iter().map(Vec::as_slice));
+            self.tags.push(tag);
+        }
+        if self.tags.len() >= self.batch_size {
+            self.flush()
+        } else {
+            Ok(Vec::new())
+        }
+    }
+
+    /// Scores the windows waiting now: at the end of the stream, or to bound latency.
+    pub fn flush(&mut self) -> Result<Vec<(T, Verdict)>> {
+        if self.tags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let verdicts = self.detector.predict_batch(&self.windows)?;
+        self.windows.clear();
+        Ok(self.tags.drain(..).zip(verdicts).collect())
+    }
+
+    /// Windows waiting for a score.
+    pub fn waiting(&self) -> usize {
+        self.tags.len()
+    }
+}

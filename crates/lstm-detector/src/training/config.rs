@@ -1,0 +1,180 @@
+//! What a training run is told: the network's shape and the optimization's settings, nested
+//! as Burn's own examples nest a model's config in the training's.
+
+use burn::config::Config;
+
+use crate::error::{Error, Result};
+use crate::model::{EmbeddingLayout, LstmDetectorConfig};
+
+/// The shape of the network [`train`](crate::train) builds. The data decides the rest of the
+/// architecture: how many input columns, which are codes and how many codes each has (see
+/// [`architecture`](Self::architecture)).
+#[derive(Config, Debug, PartialEq)]
+pub struct NetworkConfig {
+    /// Hidden size of each stacked LSTM layer.
+    #[config(default = "vec![64]")]
+    pub hidden_sizes: Vec<usize>,
+    /// Widths of the ReLU head layers over `[last hidden state, newest flow]`; empty for none.
+    #[config(default = "vec![256, 128]")]
+    pub head_sizes: Vec<usize>,
+    /// Embedding width of every code column.
+    #[config(default = 4)]
+    pub embedding_dim: usize,
+    /// Dropout before the head and the output.
+    #[config(default = 0.4)]
+    pub dropout: f64,
+}
+
+impl NetworkConfig {
+    /// The architecture for `cardinalities.len()` input columns, embedding the columns with a
+    /// cardinality (see [`flow_features::Preprocessor::cardinality`]).
+    ///
+    /// ```
+    /// let shape = lstm_detector::NetworkConfig::new();
+    /// let architecture = shape.architecture(&[None, Some(3), None]);
+    /// assert_eq!(architecture.input_size, 3);
+    /// assert_eq!(architecture.embedding.unwrap().columns, [1]);
+    /// ```
+    pub fn architecture(&self, cardinalities: &[Option<usize>]) -> LstmDetectorConfig {
+        let (columns, sizes): (Vec<usize>, Vec<usize>) = cardinalities
+            .iter()
+            .enumerate()
+            .filter_map(|(column, size)| size.map(|size| (column, size)))
+            .unzip();
+        let embedding = (!columns.is_empty())
+            .then(|| EmbeddingLayout::new(columns, sizes).with_dim(self.embedding_dim));
+        LstmDetectorConfig::new()
+            .with_input_size(cardinalities.len())
+            .with_hidden_sizes(self.hidden_sizes.clone())
+            .with_dropout(self.dropout)
+            .with_embedding(embedding)
+            .with_head_sizes((!self.head_sizes.is_empty()).then(|| self.head_sizes.clone()))
+    }
+
+    fn check(&self) -> Result<()> {
+        let width = 1..=MAX_WIDTH;
+        if self.hidden_sizes.is_empty() || !self.hidden_sizes.iter().all(|w| width.contains(w)) {
+            return fail(format!(
+                "hidden_sizes must list 1 or more widths of 1 to {MAX_WIDTH}, got {:?}",
+                self.hidden_sizes
+            ));
+        }
+        if !self.head_sizes.iter().all(|w| width.contains(w)) {
+            return fail(format!(
+                "head_sizes must be widths of 1 to {MAX_WIDTH}, got {:?}",
+                self.head_sizes
+            ));
+        }
+        if !(1..=MAX_EMBEDDING_DIM).contains(&self.embedding_dim) {
+            return fail(format!(
+                "embedding_dim must be 1 to {MAX_EMBEDDING_DIM}, got {}",
+                self.embedding_dim
+            ));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return fail(format!("dropout must be in [0, 1), got {}", self.dropout));
+        }
+        Ok(())
+    }
+}
+
+/// Hyper-parameters of [`train`](crate::train). The defaults are the shipped model's.
+#[derive(Config, Debug, PartialEq)]
+pub struct TrainingConfig {
+    /// The network's shape.
+    #[config(default = "NetworkConfig::new()")]
+    pub network: NetworkConfig,
+    /// Most passes over the training windows.
+    #[config(default = 20)]
+    pub epochs: usize,
+    /// Windows per gradient step.
+    #[config(default = 512)]
+    pub batch_size: usize,
+    /// Peak learning rate, decayed to 0 along a cosine over all steps.
+    #[config(default = 3e-3)]
+    pub learning_rate: f64,
+    /// AdamW's decoupled weight decay.
+    #[config(default = 1e-2)]
+    pub weight_decay: f64,
+    /// Seed of the weights, dropout masks and batch order.
+    #[config(default = 42)]
+    pub seed: u64,
+    /// Stop after this many epochs without a lower validation loss; the best epoch's weights
+    /// are kept.
+    #[config(default = 5)]
+    pub patience: usize,
+}
+
+impl TrainingConfig {
+    /// Checks every hyper-parameter is in a range training can run with (a configuration file
+    /// is user input: a dropout of 1.5 or a width of 0 must be an error, not a panic in Burn).
+    ///
+    /// ```
+    /// use lstm_detector::{NetworkConfig, TrainingConfig};
+    /// let config = TrainingConfig::new().with_network(NetworkConfig::new().with_dropout(1.5));
+    /// assert_eq!(
+    ///     config.check().unwrap_err().to_string(),
+    ///     "training: dropout must be in [0, 1), got 1.5"
+    /// );
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        self.network.check()?;
+        if self.epochs == 0 || self.batch_size == 0 {
+            return fail("batch_size and epochs must be positive".into());
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return fail(format!(
+                "learning_rate must be a finite number above 0, got {}",
+                self.learning_rate
+            ));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return fail(format!(
+                "weight_decay must be a finite number of 0 or more, got {}",
+                self.weight_decay
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn fail(message: String) -> Result<()> {
+    Err(Error::Training(message))
+}
+
+/// Widest LSTM or head layer [`TrainingConfig::check`] accepts.
+const MAX_WIDTH: usize = 4096;
+/// Widest embedding [`TrainingConfig::check`] accepts.
+const MAX_EMBEDDING_DIM: usize = 256;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_out_of_range_are_errors() {
+        let config = TrainingConfig::new();
+        let network = NetworkConfig::new();
+        for bad in [
+            config.clone().with_network(network.clone().with_hidden_sizes(vec![])),
+            config.clone().with_network(network.clone().with_head_sizes(vec![0])),
+            config.clone().with_network(network.clone().with_embedding_dim(0)),
+            config.clone().with_learning_rate(f64::NAN),
+            config.clone().with_weight_decay(-1.0),
+            config.clone().with_batch_size(0),
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
+        }
+        assert!(config.check().is_ok());
+    }
+
+    #[test]
+    fn a_partial_json_config_takes_the_defaults() {
+        let config: TrainingConfig =
+            serde_json::from_str(r#"{"epochs": 3, "network": {"hidden_sizes": [8]}}"#).unwrap();
+        assert_eq!(config.epochs, 3);
+        assert_eq!(config.network.hidden_sizes, [8]);
+        assert_eq!(config.network.head_sizes, NetworkConfig::new().head_sizes);
+        assert_eq!(config.batch_size, TrainingConfig::new().batch_size);
+    }
+}
