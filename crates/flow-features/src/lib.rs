@@ -61,8 +61,8 @@ pub use error::{BoxError, Error, Result, Rule, Violation};
 pub use fitting::FitOptions;
 pub use matrix::FeatureMatrix;
 pub use preprocessing::{
-    ColumnSpec, Encoding, MAX_SCALED, PreprocessingDescription, Preprocessor,
-    Scaling, UNKNOWN_CATEGORY,
+    ColumnSpec, Encoding, MAX_SCALED, PreprocessingDescription, Preprocessor, Scaling,
+    UNKNOWN_CATEGORY,
 };
 pub use schema::{FEATURES, Feature, FeatureKind, FeatureValue, FlowRecord, feature_index};
 #[cfg(feature = "fit")]

@@ -114,11 +114,11 @@ fn malformed_files_give_located_errors() {
         text.replacen("1.1e-05,udp,-,INT,2", "1.1e-05,udp,-,INT,-2", 1),
     )
     .unwrap();
-    let err = read_flows(&negative).unwrap_err().to_string();
-    assert!(
-        err.contains("row 1") && err.contains("spkts: must be >= 0"),
-        "{err}"
-    );
+    let err = read_flows(&negative).unwrap_err();
+    // The record's own error is kept as the source, under the file and row.
+    assert!(err.to_string().ends_with("negative.csv: row 1"), "{err}");
+    let cause = std::error::Error::source(&err).unwrap().to_string();
+    assert!(cause.contains("spkts: must be >= 0"), "{cause}");
 
     let missing = dir.path().join("missing.csv");
     std::fs::write(&missing, text.replacen(",rate,", ",rte,", 1)).unwrap();

@@ -12,10 +12,10 @@ use crate::batch::WindowBatch;
 use crate::error::{Error, Result};
 use crate::fast::FastNetwork;
 use crate::model::LstmDetector;
-use crate::stream::SlidingScorer;
 use crate::model_dir::{
     ModelFiles, ModelManifest, check_fit, load_weights, write_baseline, write_model_dir,
 };
+use crate::stream::SlidingScorer;
 
 /// A loaded detector: network, preprocessing and threshold. `Send + Sync`: share one behind an
 /// `Arc` across server workers; concurrent calls do not block each other.

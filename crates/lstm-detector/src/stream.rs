@@ -88,7 +88,8 @@ impl<'d, T> SlidingScorer<'d, T> {
         buffer.extend_from_slice(row);
         self.recent.push_back(buffer);
         if self.recent.len() == rows {
-            self.windows.push_rows(self.recent.iter().map(Vec::as_slice));
+            self.windows
+                .push_rows(self.recent.iter().map(Vec::as_slice));
             self.tags.push(tag);
         }
         if self.tags.len() >= self.batch_size {

@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::routes::predict::{PredictResponse, sample_request};
+use crate::routes::responses::{ExplainerErrors, JsonBodyErrors};
 use crate::state::AppState;
 
 /// Registers the routes.
@@ -207,12 +208,8 @@ fn analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> {
     request_body = AnalyzeRequest,
     responses(
         (status = 200, description = "Verdict, statistics, attribution, report and the checked explanation", body = AnalyzeResponse),
-        (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 413, description = "The body exceeds the limit", body = ErrorBody),
-        (status = 415, description = "Not sent as application/json", body = ErrorBody),
-        (status = 422, description = "Broken rules, each with its flow and field; or `prompt_too_long`", body = ErrorBody),
-        (status = 429, description = "This client passed `--analyze-rate`; retry after `Retry-After` seconds", body = ErrorBody),
-        (status = 503, description = "The explainer's contexts and queue are full; retry after `Retry-After` seconds", body = ErrorBody),
+        JsonBodyErrors,
+        ExplainerErrors,
     )
 )]
 #[post("/analyze")]
@@ -261,12 +258,8 @@ pub(crate) async fn analyze(
     request_body = AnalyzeRequest,
     responses(
         (status = 200, description = "`text/event-stream`: verdict, tokens, done", content_type = "text/event-stream", body = String),
-        (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 413, description = "The body exceeds the limit", body = ErrorBody),
-        (status = 415, description = "Not sent as application/json", body = ErrorBody),
-        (status = 422, description = "Broken rules, each with its flow and field; or `prompt_too_long`", body = ErrorBody),
-        (status = 429, description = "This client passed `--analyze-rate`; retry after `Retry-After` seconds", body = ErrorBody),
-        (status = 503, description = "The explainer is full; retry after `Retry-After` seconds", body = ErrorBody),
+        JsonBodyErrors,
+        ExplainerErrors,
     )
 )]
 #[post("/analyze/stream")]

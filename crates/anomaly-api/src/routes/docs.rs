@@ -3,15 +3,12 @@
 
 use actix_web::{HttpResponse, get, http::header, web};
 use utoipa::OpenApi;
-use utoipa::openapi::content::ContentBuilder;
-use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{Ref, RefOr};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Protection;
 use crate::error::ErrorBody;
-use crate::routes::{analyze, health, metrics, predict};
+use crate::routes::{analyze, health, metrics, predict, responses};
 
 /// The OpenAPI document of the service.
 #[derive(OpenApi)]
@@ -48,16 +45,7 @@ fn declare_bearer_tokens(openapi: &mut utoipa::openapi::OpenApi, protection: Pro
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
-    let unauthorized: RefOr<_> = ResponseBuilder::new()
-        .description("No valid bearer token")
-        .content(
-            "application/json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("ErrorBody")))
-                .build(),
-        )
-        .build()
-        .into();
+    let unauthorized = responses::unauthorized();
     for (path, item) in &mut openapi.paths.paths {
         if !protection.covers(path) {
             continue;
@@ -92,4 +80,33 @@ async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header((header::LOCATION, "/docs/"))
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Routes that fail alike are documented alike, from the shared response sets.
+    #[test]
+    fn every_route_documents_the_errors_it_answers() {
+        let openapi = ApiDoc::openapi();
+        let statuses = |path: &str| -> Vec<String> {
+            let item = &openapi.paths.paths[path];
+            let operation = item.post.as_ref().or(item.get.as_ref()).unwrap();
+            operation.responses.responses.keys().cloned().collect()
+        };
+        let body = ["200", "400", "413", "415", "422"];
+        assert_eq!(statuses("/predict"), body);
+        let batch = ["200", "400", "408", "413", "415", "422", "503"];
+        assert_eq!(statuses("/predict/batch"), batch);
+        let explained = ["200", "400", "413", "415", "422", "429", "503"];
+        assert_eq!(statuses("/analyze"), explained);
+        assert_eq!(statuses("/analyze/stream"), explained);
+        let json = serde_json::to_value(&openapi).unwrap();
+        let not_json = &json["paths"]["/analyze/stream"]["post"]["responses"]["400"];
+        assert_eq!(
+            not_json["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody"
+        );
+    }
 }

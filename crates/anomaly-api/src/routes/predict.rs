@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody, WindowViolations};
+use crate::error::{ApiError, WindowViolations};
+use crate::routes::responses::{BatchErrors, JsonBodyErrors, WindowErrors};
 use crate::state::AppState;
 
 /// Registers the route.
@@ -90,10 +91,8 @@ impl PredictResponse {
     request_body = WindowRequest,
     responses(
         (status = 200, description = "The verdict", body = PredictResponse),
-        (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 413, description = "The body exceeds the limit", body = ErrorBody),
-        (status = 415, description = "Not sent as application/json", body = ErrorBody),
-        (status = 422, description = "Broken rules, each with its flow and field", body = ErrorBody),
+        JsonBodyErrors,
+        WindowErrors,
     )
 )]
 #[post("/predict")]
@@ -115,12 +114,8 @@ pub(crate) async fn predict(
     request_body = BatchRequest,
     responses(
         (status = 200, description = "One verdict per window, in order", body = BatchResponse),
-        (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 413, description = "The body exceeds `--batch-body-limit`", body = ErrorBody),
-        (status = 415, description = "Not sent as application/json", body = ErrorBody),
-        (status = 422, description = "No windows, too many, or windows breaking rules (listed by index)", body = ErrorBody),
-        (status = 408, description = "The body took longer than 30 s to arrive", body = ErrorBody),
-        (status = 503, description = "Every batch slot (`--batch-jobs`) is taken; retry after `Retry-After` seconds", body = ErrorBody),
+        JsonBodyErrors,
+        BatchErrors,
     )
 )]
 pub(crate) async fn predict_batch(

@@ -141,3 +141,10 @@ pub fn seed_config() -> Config {
 pub fn sample() -> Value {
     serde_json::from_str(SAMPLE).unwrap()
 }
+
+/// The sample request after `edit`, as a body.
+pub fn edited(edit: impl FnOnce(&mut Value)) -> String {
+    let mut body = sample();
+    edit(&mut body);
+    body.to_string()
+}

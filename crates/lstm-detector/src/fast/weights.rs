@@ -45,10 +45,7 @@ pub(super) struct Dense {
 }
 
 fn values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
-    tensor
-        .into_data()
-        .try_to_vec::<f32>()
-        .map_err(Error::from)
+    tensor.into_data().try_to_vec::<f32>().map_err(Error::from)
 }
 
 pub(super) fn param<const D: usize>(param: &Param<Tensor<D>>) -> Result<Vec<f32>> {

@@ -156,9 +156,15 @@ mod tests {
         let config = TrainingConfig::new();
         let network = NetworkConfig::new();
         for bad in [
-            config.clone().with_network(network.clone().with_hidden_sizes(vec![])),
-            config.clone().with_network(network.clone().with_head_sizes(vec![0])),
-            config.clone().with_network(network.clone().with_embedding_dim(0)),
+            config
+                .clone()
+                .with_network(network.clone().with_hidden_sizes(vec![])),
+            config
+                .clone()
+                .with_network(network.clone().with_head_sizes(vec![0])),
+            config
+                .clone()
+                .with_network(network.clone().with_embedding_dim(0)),
             config.clone().with_learning_rate(f64::NAN),
             config.clone().with_weight_decay(-1.0),
             config.clone().with_batch_size(0),

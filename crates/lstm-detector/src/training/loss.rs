@@ -31,10 +31,7 @@ pub(super) fn cosine(peak: f64, progress: f64) -> f64 {
 }
 
 pub(super) fn scalar(tensor: Tensor<1>) -> Result<f64> {
-    let values = tensor
-        .into_data()
-        .try_to_vec::<f32>()
-        ?;
+    let values = tensor.into_data().try_to_vec::<f32>()?;
     Ok(f64::from(values[0]))
 }
 

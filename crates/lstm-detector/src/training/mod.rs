@@ -177,20 +177,14 @@ pub fn train(
 }
 
 /// Attack probabilities of every window of `rows`, in batches.
-fn probabilities(
-    model: &LstmDetector,
-    rows: &LabeledRows,
-    device: &Device,
-) -> Result<Vec<f32>> {
+fn probabilities(model: &LstmDetector, rows: &LabeledRows, device: &Device) -> Result<Vec<f32>> {
     let indices: Vec<usize> = (0..rows.windows()).collect();
     let mut out = Vec::with_capacity(indices.len());
     for chunk in indices.chunks(2048) {
         let shape = [chunk.len(), rows.sequence_length, rows.rows.columns()];
         let input = Tensor::from_data(TensorData::new(rows.batch(chunk), shape), device);
         let output = model.forward(input).into_data();
-        out.extend(
-            output.try_to_vec::<f32>()?,
-        );
+        out.extend(output.try_to_vec::<f32>()?);
     }
     Ok(out)
 }
