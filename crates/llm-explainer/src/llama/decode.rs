@@ -12,9 +12,10 @@ use llama_cpp_2::token::LlamaToken;
 use llama_cpp_2::vocab::LlamaVocab;
 
 use crate::error::{Error, Result};
-use crate::generation::{Answer, Clock, FinishReason, TextSink};
+use crate::generation::{Answer, Clock, Emitter, FinishReason, TextSink};
 use crate::lookup;
 use crate::prompt::split_opening;
+use crate::settings::GenerationSettings;
 
 pub(super) fn generate(
     model: &LlamaModel,
@@ -24,7 +25,6 @@ pub(super) fn generate(
     job: &Job,
     clock: &mut Clock,
 ) -> Result<Answer> {
-    let failed = |what: &str, e: &dyn std::fmt::Display| Error::Generation(format!("{what}: {e}"));
     let settings = &job.settings;
     let prompt = PromptTokens::new(model, template, &job.messages)?;
     let tokens = &prompt.tokens;
@@ -57,70 +57,20 @@ pub(super) fn generate(
     // Guesses are checked against the model's most likely token, which is the choice only of
     // plain greedy decoding: a penalty would depend on the sampler's history.
     let lookup = settings.prompt_lookup && greedy && settings.repeat_penalty == 1.0;
-    let mut answer = AnswerText::new(job, model.vocab(), clock);
+    let mut answer = AnswerText::new(settings, &job.emitter, model.vocab(), clock);
     // The opening written into the prompt is the answer's first words.
     if let (_, Some(opening)) = split_opening(&job.messages) {
         answer.sink.push(opening, &job.emitter);
     }
-    // The prompt and the tokens taken so far; guesses are looked up in it.
-    let mut history = tokens.clone();
-    // Positions `0..position` of the context hold evaluated tokens.
-    let mut position = tokens.len();
     // `sample` also accepts the token into the chain's history (the repetition penalty's
     // window); accepting it again would count every token twice.
-    let mut next = sampler.sample(context, batch.n_tokens() - 1);
-    let finish = loop {
-        if let Some(finish) = answer.take(next)? {
-            break finish;
-        }
-        history.push(next);
-        let room = settings.max_tokens - answer.generated;
-        let guesses = if lookup {
-            lookup::draft(&history, MAX_DRAFT.min(room)).to_vec()
-        } else {
-            Vec::new()
-        };
-        batch.clear();
-        for (i, &token) in std::iter::once(&next).chain(&guesses).enumerate() {
-            batch
-                .add(token, (position + i) as i32, &[0], true)
-                .map_err(|e| failed("batch", &e))?;
-        }
-        context
-            .decode(&mut batch)
-            .map_err(|e| failed("decode", &e))?;
-        position += 1;
-        // The logits after `next` and after each guess: keep guesses while they are what the
-        // model chooses; its first different choice is the next token.
-        let mut ended = None;
-        let mut checked = 0;
-        next = loop {
-            let chosen = if guesses.is_empty() {
-                sampler.sample(context, 0)
-            } else {
-                most_likely(context.get_logits_ith(checked as i32))
-            };
-            if guesses.get(checked) != Some(&chosen) {
-                break chosen;
-            }
-            ended = answer.take(chosen)?;
-            if ended.is_some() {
-                break chosen;
-            }
-            history.push(chosen);
-            position += 1;
-            checked += 1;
-        };
-        if let Some(finish) = ended {
-            break finish;
-        }
-        if checked < guesses.len() {
-            // Forget the rejected guesses.
-            context
-                .clear_kv_cache_seq(Some(0), Some(position as u32), None)
-                .map_err(|e| failed("kv cache", &e))?;
-        }
+    let first = sampler.sample(context, batch.n_tokens() - 1);
+    let mut llama = Llama {
+        context,
+        batch,
+        sampler,
     };
+    let finish = decode(&mut llama, &mut answer, tokens.clone(), first, lookup)?;
     let AnswerText {
         sink, generated, ..
     } = answer;
@@ -132,6 +82,131 @@ pub(super) fn generate(
         cached_prompt_tokens,
         generated_tokens: generated,
     })
+}
+
+/// What the decoding loop needs of a model and its context. llama.cpp behind it in service;
+/// scripted logits in the tests, so the loop's bookkeeping is checked on its own.
+pub(super) trait Decoder {
+    /// Evaluates `tokens` at positions `start..start + tokens.len()` in one batch, keeping the
+    /// logits after each.
+    fn evaluate(&mut self, tokens: &[LlamaToken], start: usize) -> Result<()>;
+    /// The sampler's choice after the `i`-th token of the last evaluation.
+    fn sample(&mut self, i: usize) -> LlamaToken;
+    /// The highest-logit token after the `i`-th token of the last evaluation.
+    fn most_likely(&self, i: usize) -> LlamaToken;
+    /// Forgets every position from `position` on.
+    fn forget_from(&mut self, position: usize) -> Result<()>;
+}
+
+/// What the answer needs of a vocabulary.
+pub(super) trait Pieces {
+    /// Whether `token` ends the generation.
+    fn is_end(&self, token: LlamaToken) -> bool;
+    /// Appends the bytes of `token` (possibly part of a UTF-8 character) to `out`.
+    fn piece_into(&self, token: LlamaToken, out: &mut Vec<u8>);
+}
+
+/// Greedy or sampled tokens until the answer ends, with prompt-lookup guesses checked in
+/// batches when `lookup`: `history` is the evaluated prompt, `first` the token chosen after it.
+pub(super) fn decode<P: Pieces>(
+    decoder: &mut impl Decoder,
+    answer: &mut AnswerText<'_, P>,
+    mut history: Vec<LlamaToken>,
+    first: LlamaToken,
+    lookup: bool,
+) -> Result<FinishReason> {
+    // Positions `0..position` of the context hold evaluated tokens.
+    let mut position = history.len();
+    let mut next = first;
+    let mut step = Vec::with_capacity(1 + MAX_DRAFT);
+    loop {
+        if let Some(finish) = answer.take(next)? {
+            return Ok(finish);
+        }
+        history.push(next);
+        step.clear();
+        step.push(next);
+        if lookup {
+            let room = answer.settings.max_tokens - answer.generated;
+            step.extend_from_slice(lookup::draft(&history, MAX_DRAFT.min(room)));
+        }
+        let guesses = step.len() - 1;
+        decoder.evaluate(&step, position)?;
+        position += 1;
+        // The logits after `next` and after each guess: keep guesses while they are what the
+        // model chooses; its first different choice is the next token.
+        let mut checked = 0;
+        next = loop {
+            let chosen = if guesses == 0 {
+                decoder.sample(0)
+            } else {
+                decoder.most_likely(checked)
+            };
+            if checked == guesses || step[1 + checked] != chosen {
+                break chosen;
+            }
+            if let Some(finish) = answer.take(chosen)? {
+                return Ok(finish);
+            }
+            history.push(chosen);
+            position += 1;
+            checked += 1;
+        };
+        if checked < guesses {
+            // Forget the rejected guesses.
+            decoder.forget_from(position)?;
+        }
+    }
+}
+
+/// The decoder of a llama.cpp context.
+struct Llama<'c, 'm, 'b> {
+    context: &'c mut LlamaContext<'m>,
+    batch: LlamaBatch<'b>,
+    sampler: LlamaSampler,
+}
+
+fn failed(what: &str, e: &dyn std::fmt::Display) -> Error {
+    Error::Generation(format!("{what}: {e}"))
+}
+
+impl Decoder for Llama<'_, '_, '_> {
+    fn evaluate(&mut self, tokens: &[LlamaToken], start: usize) -> Result<()> {
+        self.batch.clear();
+        for (i, &token) in tokens.iter().enumerate() {
+            self.batch
+                .add(token, (start + i) as i32, &[0], true)
+                .map_err(|e| failed("batch", &e))?;
+        }
+        self.context
+            .decode(&mut self.batch)
+            .map_err(|e| failed("decode", &e))
+    }
+
+    fn sample(&mut self, i: usize) -> LlamaToken {
+        self.sampler.sample(self.context, i as i32)
+    }
+
+    fn most_likely(&self, i: usize) -> LlamaToken {
+        most_likely(self.context.get_logits_ith(i as i32))
+    }
+
+    fn forget_from(&mut self, position: usize) -> Result<()> {
+        self.context
+            .clear_kv_cache_seq(Some(0), Some(position as u32), None)
+            .map(drop)
+            .map_err(|e| failed("kv cache", &e))
+    }
+}
+
+impl Pieces for LlamaVocab<'_> {
+    fn is_end(&self, token: LlamaToken) -> bool {
+        self.is_eog(token)
+    }
+
+    fn piece_into(&self, token: LlamaToken, out: &mut Vec<u8>) {
+        self.token_to_piece_into(token, out, false, None);
+    }
 }
 
 /// Most guessed tokens checked in one batch. Measured on the bench's prompts with 2 threads: 6
@@ -151,22 +226,29 @@ pub(super) fn most_likely(logits: &[f32]) -> LlamaToken {
 }
 
 /// The answer's text as tokens are taken into it, streamed to the caller.
-pub(super) struct AnswerText<'a> {
-    pub(super) job: &'a Job,
-    pub(super) vocab: LlamaVocab<'a>,
+pub(super) struct AnswerText<'a, P> {
+    pub(super) settings: &'a GenerationSettings,
+    pub(super) emitter: &'a Emitter,
+    pub(super) pieces: P,
     pub(super) clock: &'a mut Clock,
     pub(super) sink: TextSink,
     pub(super) pending_bytes: Vec<u8>,
     pub(super) generated: usize,
 }
 
-impl<'a> AnswerText<'a> {
-    pub(super) fn new(job: &'a Job, vocab: LlamaVocab<'a>, clock: &'a mut Clock) -> Self {
+impl<'a, P: Pieces> AnswerText<'a, P> {
+    pub(super) fn new(
+        settings: &'a GenerationSettings,
+        emitter: &'a Emitter,
+        pieces: P,
+        clock: &'a mut Clock,
+    ) -> Self {
         Self {
-            job,
-            vocab,
+            settings,
+            emitter,
+            pieces,
             clock,
-            sink: TextSink::new(&job.settings.stop),
+            sink: TextSink::new(&settings.stop),
             pending_bytes: Vec::new(),
             generated: 0,
         }
@@ -174,7 +256,7 @@ impl<'a> AnswerText<'a> {
 
     /// Adds `token` to the answer, or says why the answer ends instead.
     fn take(&mut self, token: LlamaToken) -> Result<Option<FinishReason>> {
-        let settings = &self.job.settings;
+        let settings = self.settings;
         if self.generated >= settings.max_tokens {
             return Ok(Some(FinishReason::MaxTokens));
         }
@@ -182,14 +264,13 @@ impl<'a> AnswerText<'a> {
             return Ok(Some(FinishReason::Deadline));
         }
         // Nobody reads a cancelled answer; the reason is never seen.
-        if self.job.emitter.is_cancelled() || self.vocab.is_eog(token) {
+        if self.emitter.is_cancelled() || self.pieces.is_end(token) {
             return Ok(Some(FinishReason::Stop));
         }
         self.generated += 1;
         self.clock.token();
         // A piece may end inside a multi-byte character: emit only complete UTF-8.
-        self.pending_bytes
-            .extend(self.vocab.token_to_piece(token, false, None));
+        self.pieces.piece_into(token, &mut self.pending_bytes);
         let complete = match std::str::from_utf8(&self.pending_bytes) {
             Ok(s) => s.len(),
             Err(e) if e.error_len().is_none() => e.valid_up_to(),
@@ -201,6 +282,10 @@ impl<'a> AnswerText<'a> {
         };
         let piece: Vec<u8> = self.pending_bytes.drain(..complete).collect();
         let piece = String::from_utf8(piece).expect("validated above");
-        Ok(self.sink.push(&piece, &self.job.emitter))
+        Ok(self.sink.push(&piece, self.emitter))
     }
 }
+
+#[cfg(test)]
+#[path = "decode_tests.rs"]
+mod tests;
