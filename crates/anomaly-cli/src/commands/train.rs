@@ -27,7 +27,8 @@ pub struct Args {
     /// Model id reported with each prediction (default: the output directory's name).
     #[arg(long)]
     id: Option<String>,
-    /// Training configuration as JSON (the `training` object of a `card.json` works).
+    /// Training configuration as JSON: the `training` object of a `card.json`, or any part of
+    /// it (keys left out keep the shipped model's values).
     #[arg(long)]
     config: Option<PathBuf>,
     #[command(flatten)]
@@ -306,37 +307,42 @@ impl TrainingObserver for Progress {
     }
 }
 
-/// A training configuration from JSON. Keys it does not know are refused: they would
-/// otherwise be dropped silently and train with defaults the user did not ask for.
+/// A training configuration from JSON: keys left out keep the shipped model's value, and keys
+/// it does not know are refused (they would otherwise be dropped silently, training with
+/// settings the user did not ask for).
 fn parse_config(text: &str) -> anyhow::Result<TrainingConfig> {
     let given: serde_json::Value = serde_json::from_str(text)?;
-    let config: TrainingConfig = serde_json::from_value(given.clone())?;
+    let mut config = serde_json::to_value(TrainingConfig::new())?;
     let mut unknown = Vec::new();
-    unknown_keys(&given, &serde_json::to_value(&config)?, "", &mut unknown);
+    overlay(&mut config, &given, "", &mut unknown);
     if !unknown.is_empty() {
         bail!(
             "unknown keys {} (the network's shape goes under \"network\", as in a card.json)",
             unknown.join(", ")
         );
     }
-    Ok(config)
+    Ok(serde_json::from_value(config)?)
 }
 
-/// Paths of the keys of `given` that `known` lacks, at any depth.
-fn unknown_keys(
+/// Writes the values of `given` over `config`, key by key at any depth; the paths of keys
+/// `config` lacks go to `unknown`.
+fn overlay(
+    config: &mut serde_json::Value,
     given: &serde_json::Value,
-    known: &serde_json::Value,
     at: &str,
-    out: &mut Vec<String>,
+    unknown: &mut Vec<String>,
 ) {
-    if let (Some(given), Some(known)) = (given.as_object(), known.as_object()) {
-        for (key, value) in given {
-            let path = format!("{at}{key}");
-            match known.get(key) {
-                Some(known) => unknown_keys(value, known, &format!("{path}."), out),
-                None => out.push(path),
+    match (config.as_object_mut(), given.as_object()) {
+        (Some(config), Some(given)) => {
+            for (key, value) in given {
+                let path = format!("{at}{key}");
+                match config.get_mut(key) {
+                    Some(slot) => overlay(slot, value, &format!("{path}."), unknown),
+                    None => unknown.push(path),
+                }
             }
         }
+        _ => *config = given.clone(),
     }
 }
 
@@ -352,6 +358,14 @@ mod tests {
         assert_eq!(shipped, TrainingConfig::new());
         let partial = parse_config(r#"{"network": {"hidden_sizes": [8]}}"#).unwrap();
         assert_eq!(partial.network.hidden_sizes, [8]);
+        assert_eq!(
+            partial.network.head_sizes,
+            TrainingConfig::new().network.head_sizes
+        );
+        let wrong_type = parse_config(r#"{"epochs": "many"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(wrong_type.contains("invalid type"), "{wrong_type}");
         let flat = parse_config(r#"{"hidden_sizes": [8], "network": {"drop": 1}}"#);
         let message = flat.unwrap_err().to_string();
         assert!(message.contains("hidden_sizes, network.drop"), "{message}");

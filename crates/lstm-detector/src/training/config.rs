@@ -175,12 +175,11 @@ mod tests {
     }
 
     #[test]
-    fn a_partial_json_config_takes_the_defaults() {
-        let config: TrainingConfig =
-            serde_json::from_str(r#"{"epochs": 3, "network": {"hidden_sizes": [8]}}"#).unwrap();
-        assert_eq!(config.epochs, 3);
-        assert_eq!(config.network.hidden_sizes, [8]);
-        assert_eq!(config.network.head_sizes, NetworkConfig::new().head_sizes);
-        assert_eq!(config.batch_size, TrainingConfig::new().batch_size);
+    fn the_json_form_nests_the_network() {
+        let json = serde_json::to_value(TrainingConfig::new()).unwrap();
+        assert_eq!(json["network"]["hidden_sizes"], serde_json::json!([64]));
+        assert_eq!(json["epochs"], 20);
+        let back: TrainingConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back, TrainingConfig::new());
     }
 }
