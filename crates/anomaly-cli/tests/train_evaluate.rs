@@ -75,7 +75,10 @@ fn train_writes_a_complete_model_and_evaluate_reproduces_its_test_metrics() {
     assert_eq!(card["windows"]["train"], 1260 - 9);
     assert_eq!(card["windows"]["validation"], 140 - 9);
     assert_eq!(card["windows"]["test"], 600 - 9);
-    assert_eq!(card["training"]["hidden_sizes"], serde_json::json!([16]));
+    assert_eq!(
+        card["training"]["network"]["hidden_sizes"],
+        serde_json::json!([16])
+    );
     assert_eq!(card["history"].as_array().unwrap().len(), 5);
     let readme = std::fs::read_to_string(Path::new(model).join("README.md")).unwrap();
     assert!(readme.contains("accuracy **"), "{readme}");
