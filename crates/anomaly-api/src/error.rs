@@ -229,6 +229,7 @@ impl From<lstm_detector::Error> for ApiError {
             | E::Io { .. }
             | E::Weights { .. }
             | E::BatchShape { .. }
+            | E::WindowShape { .. }
             | E::CodeOutOfRange { .. }
             | E::Training(_)
             | E::Backend(_) => ApiError::internal(e),

@@ -68,8 +68,16 @@ impl ModelCard {
             return Ok(None);
         }
         let text = std::fs::read_to_string(&path)?;
-        let card = serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
-        Ok(Some(card))
+        let read = || -> anyhow::Result<Self> {
+            let mut card: serde_json::Value = serde_json::from_str(&text)?;
+            // The training settings are read as `--config` reads them, older layouts included.
+            if let Some(training) = card.get_mut("training") {
+                let config = crate::commands::train::training_config(training.take())?;
+                *training = serde_json::to_value(config)?;
+            }
+            Ok(serde_json::from_value(card)?)
+        };
+        Ok(Some(read().with_context(|| format!("{}", path.display()))?))
     }
 
     /// Writes `card.json` and `README.md` into `dir`.

@@ -56,6 +56,17 @@ impl WindowBatch {
         })
     }
 
+    /// A batch of the one window `window` (e.g. from [`flow_features::Preprocessor::window`]),
+    /// taking its values over.
+    pub fn from_window(window: FeatureMatrix) -> Self {
+        let (rows, columns) = (window.rows(), window.columns());
+        Self {
+            values: window.into_values(),
+            rows,
+            columns,
+        }
+    }
+
     /// Every window of `rows` consecutive rows of `matrix`, in order (the `k`-th ends at row
     /// `k + rows - 1`): empty when the matrix has fewer rows.
     pub fn sliding(matrix: &FeatureMatrix, rows: usize) -> Self {
@@ -69,10 +80,11 @@ impl WindowBatch {
     /// Appends one window (e.g. from [`flow_features::Preprocessor::window`]).
     pub fn push(&mut self, window: &FeatureMatrix) -> Result<()> {
         if window.rows() != self.rows || window.columns() != self.columns {
-            return Err(Error::BatchShape {
-                len: window.values().len(),
-                rows: self.rows,
-                columns: self.columns,
+            return Err(Error::WindowShape {
+                rows: window.rows(),
+                columns: window.columns(),
+                expected_rows: self.rows,
+                expected_columns: self.columns,
             });
         }
         self.values.extend_from_slice(window.values());
@@ -98,7 +110,7 @@ impl WindowBatch {
 
     /// Whether the batch holds no window.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.len() == 0
     }
 
     /// Flows per window.
@@ -139,6 +151,7 @@ mod tests {
         assert_eq!(batch.len(), 2);
         assert_eq!(batch.window(1), [2., 3., 4., 5., 6., 7.]);
         assert!(WindowBatch::sliding(&matrix, 5).is_empty());
+        assert!(WindowBatch::sliding(&matrix, 0).is_empty());
     }
 
     #[test]

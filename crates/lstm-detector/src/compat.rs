@@ -40,7 +40,5 @@ pub fn burn_probabilities(detector: &Detector, batch: &WindowBatch) -> Result<Ve
 /// TensorFlow golden outputs were made with.
 pub fn predict_per_request(detector: &Detector, flows: &[FlowRecord]) -> Result<Verdict> {
     let window = flow_features::compat::window_per_request(detector.preprocessor(), flows)?;
-    let mut batch = WindowBatch::new(window.rows(), window.columns());
-    batch.push(&window)?;
-    Ok(detector.predict_batch(&batch)?[0])
+    Ok(detector.predict_batch(&WindowBatch::from_window(window))?[0])
 }

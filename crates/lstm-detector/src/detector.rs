@@ -136,9 +136,7 @@ impl Detector {
     /// Scores one window of exactly [`sequence_length`](Self::sequence_length) flows.
     pub fn predict(&self, flows: &[FlowRecord]) -> Result<Verdict> {
         let window = self.preprocessor.window(flows)?;
-        let mut batch = WindowBatch::new(window.rows(), window.columns());
-        batch.push(&window)?;
-        Ok(self.predict_batch(&batch)?[0])
+        Ok(self.predict_batch(&WindowBatch::from_window(window))?[0])
     }
 
     /// Verdicts of a batch of encoded windows, in order, from one batched call.
@@ -262,7 +260,7 @@ impl Detector {
         Ok(verdicts)
     }
 
-    /// Attack probabilities of a batch of encoded windows, in order.
+    /// Attack probabilities of a batch of encoded windows, in order (none for an empty batch).
     ///
     /// Computed by a hand-written forward pass over the network's weights (plain matrix
     /// products, large batches split across cores), which agrees with Burn's
@@ -296,10 +294,11 @@ impl Detector {
     pub(crate) fn check_batch(&self, batch: &WindowBatch) -> Result<()> {
         let (rows, columns) = (self.sequence_length(), self.preprocessor.columns());
         if batch.rows() != rows || batch.columns() != columns {
-            return Err(Error::BatchShape {
-                len: batch.rows() * batch.columns(),
-                rows,
-                columns,
+            return Err(Error::WindowShape {
+                rows: batch.rows(),
+                columns: batch.columns(),
+                expected_rows: rows,
+                expected_columns: columns,
             });
         }
         Ok(())

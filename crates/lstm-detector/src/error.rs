@@ -51,6 +51,20 @@ pub enum Error {
         /// Features per flow.
         columns: usize,
     },
+    /// A batch holds windows of another shape than the model reads.
+    #[error(
+        "windows of [{rows}, {columns}] values, but the model reads [{expected_rows}, {expected_columns}]"
+    )]
+    WindowShape {
+        /// Flows per window given.
+        rows: usize,
+        /// Values per flow given.
+        columns: usize,
+        /// Flows per window the model reads.
+        expected_rows: usize,
+        /// Values per flow the model reads.
+        expected_columns: usize,
+    },
     /// An encoded window holds a code the model's embedding does not have (windows from
     /// [`flow_features::Preprocessor`] never do).
     #[error("column {column} holds {value}, not a code below {cardinality}")]

@@ -124,7 +124,11 @@ fn batches_of_another_model_shape_are_refused() {
     let wrong = WindowBatch::from_values(vec![0.0; 9 * 34], 9, 34).unwrap();
     assert!(matches!(
         detector.probabilities(&wrong),
-        Err(Error::BatchShape { rows: 10, .. })
+        Err(Error::WindowShape {
+            rows: 9,
+            expected_rows: 10,
+            ..
+        })
     ));
     let empty = WindowBatch::new(10, 34);
     assert!(detector.predict_batch(&empty).unwrap().is_empty());

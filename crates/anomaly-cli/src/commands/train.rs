@@ -307,19 +307,33 @@ impl TrainingObserver for Progress {
     }
 }
 
-/// A training configuration from JSON: keys left out keep the shipped model's value, and keys
-/// it does not know are refused (they would otherwise be dropped silently, training with
-/// settings the user did not ask for).
+/// A training configuration from JSON text; see [`training_config`].
 fn parse_config(text: &str) -> anyhow::Result<TrainingConfig> {
-    let given: serde_json::Value = serde_json::from_str(text)?;
+    training_config(serde_json::from_str(text)?)
+}
+
+/// A training configuration from its JSON form: keys left out keep the shipped model's value,
+/// the network's settings may also sit at the top level (cards written before they were
+/// nested under `network`), and keys it does not know are refused (they would otherwise be
+/// dropped silently, training with settings the user did not ask for).
+pub(crate) fn training_config(mut given: serde_json::Value) -> anyhow::Result<TrainingConfig> {
+    if let Some(object) = given.as_object_mut() {
+        for key in ["hidden_sizes", "head_sizes", "embedding_dim", "dropout"] {
+            if let Some(value) = object.remove(key) {
+                let network = object
+                    .entry("network")
+                    .or_insert_with(|| serde_json::json!({}));
+                if let Some(network) = network.as_object_mut() {
+                    network.entry(key).or_insert(value);
+                }
+            }
+        }
+    }
     let mut config = serde_json::to_value(TrainingConfig::new())?;
     let mut unknown = Vec::new();
     overlay(&mut config, &given, "", &mut unknown);
     if !unknown.is_empty() {
-        bail!(
-            "unknown keys {} (the network's shape goes under \"network\", as in a card.json)",
-            unknown.join(", ")
-        );
+        bail!("unknown keys {}", unknown.join(", "));
     }
     Ok(serde_json::from_value(config)?)
 }
@@ -366,8 +380,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(wrong_type.contains("invalid type"), "{wrong_type}");
-        let flat = parse_config(r#"{"hidden_sizes": [8], "network": {"drop": 1}}"#);
-        let message = flat.unwrap_err().to_string();
-        assert!(message.contains("hidden_sizes, network.drop"), "{message}");
+        let unknown = parse_config(r#"{"hidden": [8], "network": {"drop": 1}}"#);
+        let message = unknown.unwrap_err().to_string();
+        assert!(message.contains("hidden, network.drop"), "{message}");
+        // The layout of cards written before the network's settings were nested.
+        let mut flat = card["training"].clone();
+        let network = flat.as_object_mut().unwrap().remove("network").unwrap();
+        flat.as_object_mut()
+            .unwrap()
+            .extend(network.as_object().unwrap().clone());
+        assert!(flat.get("hidden_sizes").is_some());
+        assert_eq!(training_config(flat).unwrap(), TrainingConfig::new());
     }
 }
