@@ -99,7 +99,8 @@ impl<'d, T> SlidingScorer<'d, T> {
         }
     }
 
-    /// Scores the windows waiting now: at the end of the stream, or to bound latency.
+    /// Scores the windows waiting now: at the end of the stream, or to bound latency. On an
+    /// error the windows stay waiting.
     pub fn flush(&mut self) -> Result<Vec<(T, Verdict)>> {
         if self.tags.is_empty() {
             return Ok(Vec::new());
