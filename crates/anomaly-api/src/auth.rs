@@ -38,7 +38,7 @@ impl std::fmt::Debug for Tokens {
 #[derive(Debug, thiserror::Error)]
 pub enum TokenFileError {
     /// The file could not be read.
-    #[error("{path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The token file.
         path: String,

@@ -29,7 +29,7 @@ pub enum Error {
         source: Option<BoxError>,
     },
     /// Reading a file failed.
-    #[error("{path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// File being read.
         path: String,

@@ -7,17 +7,27 @@
 //!   index and field ([`Violation`]);
 //! - [`Preprocessor`] – category codes from training vocabularies and Min-Max scaling, as a
 //!   model's `preprocessing.json` describes them, producing a [`FeatureMatrix`];
-//! - [`PreprocessingDescription::fit`] (feature `fit`) – the trained models' preprocessing
-//!   (log-standardized numbers, category codes, quantile bins), fitted on training rows;
+#![cfg_attr(
+    feature = "fit",
+    doc = "- [`PreprocessingDescription::fit`] (feature `fit`) – the trained models' \
+           preprocessing (log-standardized numbers, category codes, quantile bins), fitted on \
+           training rows;"
+)]
 //! - [`FeatureMatrix::sliding_windows`] – windows of consecutive flows;
-//! - [`Split`] / [`window_labels`] (feature `fit`) – the evaluation protocol: stratified random
-//!   split, windows labelled by their last flow;
+#![cfg_attr(
+    feature = "fit",
+    doc = "- [`Split`] / [`window_labels`] (feature `fit`) – the evaluation protocol: stratified \
+           random split, windows labelled by their last flow;"
+)]
 //! - [`Verdict`] – a detector's probability, class and threshold for a window;
 //! - [`WindowStatistics`] – what a window looks like, for reports and explanations;
 //! - [`occlusion_windows`] / [`Attribution`] – which flows and features moved a detector's
 //!   score, by occlusion with a normal-traffic [`Baseline`];
-//! - [`FlowFileReader`] (feature `dataset`) – streaming readers for the Parquet and CSV releases
-//!   of UNSW-NB15;
+#![cfg_attr(
+    feature = "dataset",
+    doc = "- [`FlowFileReader`] (feature `dataset`) – streaming readers for the Parquet and CSV \
+           releases of UNSW-NB15;"
+)]
 //! - [`compat`] – the original service's per-request category coding, for parity checks only.
 //!
 //! The dataset readers (Arrow, Parquet, CSV) and the fitting code are optional, so a service

@@ -25,7 +25,7 @@ pub enum Error {
     #[error("the baseline does not fit the model's preprocessing")]
     Baseline(#[source] flow_features::Error),
     /// A model file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("cannot read or write {path}")]
     Io {
         /// The file.
         path: String,
