@@ -8,6 +8,7 @@ use anyhow::Context;
 use lstm_detector::{EpochReport, Evaluation, TrainingConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::categories::CategoryReport;
 use crate::protocol::{DataFile, SplitArgs};
 
 /// File name of the JSON card inside a model directory.
@@ -27,6 +28,9 @@ pub struct ModelCard {
     pub windows: WindowCounts,
     /// Metrics on the test part's windows.
     pub test: Evaluation,
+    /// The category head's metrics on the same windows (models with a head).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_categories: Option<CategoryReport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -135,11 +139,28 @@ impl ModelCard {
              bins of every numeric feature{exact}",
             t.network.embedding_dim, p.min_category_count, p.bins
         );
+        let categories = match &self.test_categories {
+            Some(report) => format!(
+                " and a softmax over {} categories ({}; cross-entropy weight {}, category \
+                 weights (windows / (categories · count))^{})",
+                report.evaluation.categories.len(),
+                report
+                    .evaluation
+                    .categories
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                t.category_loss_weight,
+                t.category_weight_power
+            ),
+            None => String::new(),
+        };
         let _ = writeln!(
             md,
-            "- LSTM {:?} → ReLU head {:?} over [last hidden state, newest flow] → sigmoid; \
+            "- LSTM {:?} → ReLU head {:?} over [last hidden state, newest flow] → sigmoid{}; \
              dropout {}",
-            t.network.hidden_sizes, t.network.head_sizes, t.network.dropout
+            t.network.hidden_sizes, t.network.head_sizes, categories, t.network.dropout
         );
         let _ = writeln!(
             md,
@@ -157,6 +178,10 @@ impl ModelCard {
         );
         let _ = writeln!(md, "\n## Test windows\n");
         md.push_str(&metrics_table(&self.test));
+        if let Some(report) = &self.test_categories {
+            let _ = writeln!(md, "\n## Categories on the test windows\n");
+            md.push_str(&crate::categories::table(report));
+        }
         md
     }
 }

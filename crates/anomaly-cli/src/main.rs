@@ -1,6 +1,7 @@
 //! `anomaly`: offline jobs around the detector and the explainer.
 
 mod card;
+mod categories;
 mod commands;
 mod plots;
 mod protocol;

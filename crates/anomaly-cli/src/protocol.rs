@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use flow_features::{FlowFileReader, FlowRecord, Split};
+use flow_features::{FlowFileReader, FlowRecord, NORMAL_CATEGORY, Split, is_category_text};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -25,12 +25,16 @@ pub struct LabeledFile {
     pub path: PathBuf,
     pub flows: Vec<FlowRecord>,
     pub labels: Vec<u8>,
+    /// Each row's `attack_cat` (trimmed; an empty one of a normal row is `Normal`), when
+    /// every row has one.
+    pub categories: Option<Vec<String>>,
 }
 
-/// One part of a split: flows and labels in window order.
+/// One part of a split: flows, labels and categories in window order.
 pub struct Part {
     pub flows: Vec<FlowRecord>,
     pub labels: Vec<u8>,
+    pub categories: Option<Vec<String>>,
 }
 
 impl LabeledFile {
@@ -38,6 +42,7 @@ impl LabeledFile {
     pub fn read(path: &Path) -> anyhow::Result<Self> {
         let mut flows = Vec::new();
         let mut labels = Vec::new();
+        let mut categories = Some(Vec::new());
         for (row, flow) in FlowFileReader::open(path)?.enumerate() {
             let flow = flow?;
             let Some(label) = flow.label else {
@@ -47,6 +52,22 @@ impl LabeledFile {
                     row + 1
                 );
             };
+            let category = match flow.attack_cat.as_deref().map(str::trim) {
+                Some("") if label == 0 => Some(NORMAL_CATEGORY.to_owned()),
+                Some("") | None => None,
+                Some(name) if is_category_text(name) => Some(name.to_owned()),
+                Some(name) => bail!(
+                    "{}: row {}: attack_cat {name:?} is not 1 to 32 characters among letters, \
+                     digits and ._/+-",
+                    path.display(),
+                    row + 1
+                ),
+            };
+            // One row without a category and the file has none: a head needs them all.
+            match (category, &mut categories) {
+                (Some(category), Some(all)) => all.push(category),
+                _ => categories = None,
+            }
             flows.push(flow.flow);
             labels.push(label);
         }
@@ -54,6 +75,7 @@ impl LabeledFile {
             path: path.to_owned(),
             flows,
             labels,
+            categories,
         })
     }
 
@@ -72,6 +94,10 @@ impl LabeledFile {
         Part {
             flows: rows.iter().map(|&r| self.flows[r].clone()).collect(),
             labels: rows.iter().map(|&r| self.labels[r]).collect(),
+            categories: self
+                .categories
+                .as_ref()
+                .map(|all| rows.iter().map(|&r| all[r].clone()).collect()),
         }
     }
 }
@@ -84,8 +110,37 @@ impl Part {
         let tail = Part {
             flows: self.flows.split_off(keep),
             labels: self.labels.split_off(keep),
+            categories: self.categories.as_mut().map(|all| all.split_off(keep)),
         };
         (self, tail)
+    }
+
+    /// The part's category names, most frequent first (ties by name): a category head's
+    /// output order. `None` without categories.
+    pub fn category_names(&self) -> Option<Vec<String>> {
+        let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+        for name in self.categories.as_ref()? {
+            *counts.entry(name).or_default() += 1;
+        }
+        let mut names: Vec<(&str, usize)> = counts.into_iter().collect();
+        names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        Some(names.into_iter().map(|(name, _)| name.to_owned()).collect())
+    }
+
+    /// Each row's category as an index into `names` (`None` for a name not among them).
+    pub fn category_indices(&self, names: &[String]) -> Option<Vec<Option<u8>>> {
+        let index: std::collections::HashMap<&str, u8> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.as_str(), i as u8))
+            .collect();
+        Some(
+            self.categories
+                .as_ref()?
+                .iter()
+                .map(|name| index.get(name.as_str()).copied())
+                .collect(),
+        )
     }
 }
 

@@ -53,6 +53,16 @@ pub fn weight_decay(text: &str) -> Result<f64, String> {
     bounded(text, 0.0, 1.0, true)
 }
 
+/// Category loss weight: [0, 100] (as `TrainingConfig::check` accepts).
+pub fn category_loss_weight(text: &str) -> Result<f64, String> {
+    bounded(text, 0.0, 100.0, true)
+}
+
+/// Category weight power: [0, 2].
+pub fn category_weight_power(text: &str) -> Result<f64, String> {
+    bounded(text, 0.0, 2.0, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,8 @@
     doc = "- [`Split`] / [`window_labels`] (feature `fit`) – the evaluation protocol: stratified \
            random split, windows labelled by their last flow;"
 )]
-//! - [`Verdict`] – a detector's probability, class and threshold for a window;
+//! - [`Verdict`] / [`AttackCategory`] – a detector's probability, class and threshold for a
+//!   window, and its category head's reading where the model has one;
 //! - [`WindowStatistics`] – what a window looks like, for reports and explanations;
 //! - [`occlusion_windows`] / [`Attribution`] – which flows and features moved a detector's
 //!   score, by occlusion with a normal-traffic [`Baseline`];
@@ -81,4 +82,4 @@ pub use statistics::{Standout, WindowStatistics};
 pub use validate::{
     MAX_CATEGORY_LEN, is_category_text, parse_flow, parse_window, parse_window_request,
 };
-pub use verdict::Verdict;
+pub use verdict::{AttackCategory, CategoryScore, NORMAL_CATEGORY, TOP_CATEGORIES, Verdict};

@@ -27,7 +27,7 @@ fn summaries_of_real_windows_pass_every_check_in_both_languages() {
     let (mut attacks, mut normals) = (0, 0);
     for flows in &windows {
         let (verdict, attribution) = detector.assess(flows).unwrap();
-        let evidence = Evidence::new(flows, verdict, attribution);
+        let evidence = Evidence::new(flows, verdict.clone(), attribution);
         if verdict.is_attack() {
             attacks += 1;
         } else {
@@ -71,7 +71,7 @@ fn next_steps_follow_the_evidence() {
     let mut ftp_steps = 0;
     for flows in &windows {
         let (verdict, attribution) = detector.assess(flows).unwrap();
-        let evidence = Evidence::new(flows, verdict, attribution);
+        let evidence = Evidence::new(flows, verdict.clone(), attribution);
         let steps = Report::new(&evidence, Language::English).next_steps;
         if !verdict.is_attack() {
             assert_eq!(steps[0], "No action is needed for this window.");

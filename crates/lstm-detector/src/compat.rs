@@ -35,10 +35,33 @@ pub fn burn_probabilities(detector: &Detector, batch: &WindowBatch) -> Result<Ve
         .try_to_vec::<f32>()?)
 }
 
+/// The category probabilities of [`Detector::category_probabilities`] computed by the Burn
+/// module ([`LstmDetector::category_probabilities`](crate::LstmDetector::category_probabilities));
+/// `None` without a category head.
+pub fn burn_category_probabilities(
+    detector: &Detector,
+    batch: &WindowBatch,
+) -> Result<Option<Vec<f32>>> {
+    detector.check_batch(batch)?;
+    if batch.is_empty() || detector.categories().is_none() {
+        return Ok(detector.categories().map(|_| Vec::new()));
+    }
+    let shape = [batch.len(), batch.rows(), batch.columns()];
+    let data = TensorData::new(batch.values().to_vec(), shape);
+    let input = Tensor::<3>::from_data(data, detector.device());
+    detector
+        .network()
+        .category_probabilities(input)
+        .map(|p| p.into_data().try_to_vec::<f32>().map_err(Into::into))
+        .transpose()
+}
+
 /// Scores one window as the original service did, with category codes recomputed from the
 /// window's own values (see [`flow_features::compat::window_per_request`]): what its
 /// TensorFlow golden outputs were made with.
 pub fn predict_per_request(detector: &Detector, flows: &[FlowRecord]) -> Result<Verdict> {
     let window = flow_features::compat::window_per_request(detector.preprocessor(), flows)?;
-    Ok(detector.predict_batch(&WindowBatch::from_window(window))?[0])
+    Ok(crate::detector::first(
+        detector.predict_batch(&WindowBatch::from_window(window))?,
+    ))
 }

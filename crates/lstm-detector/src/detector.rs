@@ -4,13 +4,14 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use flow_features::{
-    Attribution, Baseline, FeatureMatrix, FlowRecord, Preprocessor, Verdict, occlusion_windows,
+    AttackCategory, Attribution, Baseline, FeatureMatrix, FlowRecord, Preprocessor, Verdict,
+    occlusion_windows,
 };
 
 use crate::backend::Backend;
 use crate::batch::WindowBatch;
 use crate::error::{Error, Result};
-use crate::fast::FastNetwork;
+use crate::fast::{FastNetwork, Scores};
 use crate::model::LstmDetector;
 use crate::model_dir::{
     ModelFiles, ModelManifest, check_fit, load_weights, write_baseline, write_model_dir,
@@ -133,10 +134,18 @@ impl Detector {
         self.preprocessor.sequence_length()
     }
 
+    /// Names of the categories the model's category head scores, in its output order;
+    /// `None` when it has no category head (the original's model).
+    pub fn categories(&self) -> Option<&[String]> {
+        self.manifest.architecture.categories.as_deref()
+    }
+
     /// Scores one window of exactly [`sequence_length`](Self::sequence_length) flows.
     pub fn predict(&self, flows: &[FlowRecord]) -> Result<Verdict> {
         let window = self.preprocessor.window(flows)?;
-        Ok(self.predict_batch(&WindowBatch::from_window(window))?[0])
+        Ok(first(
+            self.predict_batch(&WindowBatch::from_window(window))?,
+        ))
     }
 
     /// Verdicts of a batch of encoded windows, in order, from one batched call.
@@ -149,14 +158,13 @@ impl Detector {
     /// let detector = lstm_detector::Detector::from_dir(dir)?;
     /// let batch = detector.encode_windows(&[flows.clone(), flows.clone()])?;
     /// let verdicts = detector.predict_batch(&batch)?;
-    /// assert_eq!(verdicts, [detector.predict(&flows)?; 2]);
+    /// assert_eq!(verdicts, vec![detector.predict(&flows)?; 2]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn predict_batch(&self, batch: &WindowBatch) -> Result<Vec<Verdict>> {
-        Ok(self
-            .probabilities(batch)?
-            .into_iter()
-            .map(|p| self.verdict(p))
+        let scores = self.scores(batch)?;
+        Ok((0..scores.probabilities.len())
+            .map(|i| self.verdict(&scores, i))
             .collect())
     }
 
@@ -196,7 +204,7 @@ impl Detector {
     /// ```
     pub fn attribute(&self, flows: &[FlowRecord]) -> Result<Option<Attribution>> {
         match &self.baseline {
-            Some(baseline) => self.occlude(flows, baseline).map(Some),
+            Some(baseline) => Ok(Some(self.occlude(flows, baseline)?.1)),
             None => Ok(None),
         }
     }
@@ -219,14 +227,15 @@ impl Detector {
     pub fn assess(&self, flows: &[FlowRecord]) -> Result<(Verdict, Option<Attribution>)> {
         match &self.baseline {
             Some(baseline) => {
-                let attribution = self.occlude(flows, baseline)?;
-                Ok((self.verdict(attribution.probability), Some(attribution)))
+                let (scores, attribution) = self.occlude(flows, baseline)?;
+                Ok((self.verdict(&scores, 0), Some(attribution)))
             }
             None => Ok((self.predict(flows)?, None)),
         }
     }
 
-    fn occlude(&self, flows: &[FlowRecord], baseline: &Baseline) -> Result<Attribution> {
+    /// The scores of the occlusion windows (the window itself first) and the attribution.
+    fn occlude(&self, flows: &[FlowRecord], baseline: &Baseline) -> Result<(Scores, Attribution)> {
         let batch = match self.encode_windows(&occlusion_windows(flows, &baseline.flow)) {
             // Occlusion window 0 is the window itself: report its problems as `predict` does.
             Err(Error::InvalidWindows(mut invalid)) if invalid[0].0 == 0 => {
@@ -234,12 +243,10 @@ impl Detector {
             }
             batch => batch?,
         };
-        let probabilities = self.probabilities(&batch)?;
-        Ok(Attribution::from_probabilities(
-            flows,
-            &baseline.flow,
-            &probabilities,
-        ))
+        let scores = self.scores(&batch)?;
+        let attribution =
+            Attribution::from_probabilities(flows, &baseline.flow, &scores.probabilities);
+        Ok((scores, attribution))
     }
 
     /// Verdicts of every sliding window of `matrix` (rows from [`Preprocessor::encode`]): one
@@ -267,11 +274,26 @@ impl Detector {
     /// [`compat::burn_probabilities`](crate::compat::burn_probabilities) to float rounding and
     /// is several times faster.
     pub fn probabilities(&self, batch: &WindowBatch) -> Result<Vec<f32>> {
+        Ok(self.scores(batch)?.probabilities)
+    }
+
+    /// Category probabilities of a batch of encoded windows: one row of
+    /// [`categories`](Self::categories)`.len()` values per window, in order, from the same
+    /// pass as [`probabilities`](Self::probabilities); `None` without a category head.
+    pub fn category_probabilities(&self, batch: &WindowBatch) -> Result<Option<Vec<f32>>> {
+        let scores = self.scores(batch)?;
+        Ok(self.categories().map(|_| scores.categories))
+    }
+
+    fn scores(&self, batch: &WindowBatch) -> Result<Scores> {
         self.check_batch(batch)?;
         if batch.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Scores {
+                probabilities: Vec::new(),
+                categories: Vec::new(),
+            });
         }
-        self.fast.probabilities(batch.values(), batch.rows())
+        self.fast.scores(batch.values(), batch.rows())
     }
 
     /// The hand-written network, for the fast path's own tests.
@@ -304,7 +326,22 @@ impl Detector {
         Ok(())
     }
 
-    fn verdict(&self, probability: f32) -> Verdict {
-        Verdict::from_probability(probability, self.manifest.threshold)
+    /// The verdict on window `index` of `scores`.
+    fn verdict(&self, scores: &Scores, index: usize) -> Verdict {
+        let verdict =
+            Verdict::from_probability(scores.probabilities[index], self.manifest.threshold);
+        let category = self.categories().map(|names| {
+            let row = &scores.categories[index * names.len()..][..names.len()];
+            AttackCategory::from_probabilities(names, row)
+        });
+        verdict.with_category(category)
     }
+}
+
+/// The one verdict of a one-window batch.
+pub(crate) fn first(verdicts: Vec<Verdict>) -> Verdict {
+    verdicts
+        .into_iter()
+        .next()
+        .expect("a batch of one window has one verdict")
 }

@@ -1,6 +1,7 @@
 //! A Burn LSTM that scores windows of network flows (UNSW-NB15 features) as normal or attack.
 //!
-//! - [`LstmDetectorConfig`] / [`LstmDetector`] – the network (Burn `Config` + `Module`);
+//! - [`LstmDetectorConfig`] / [`LstmDetector`] – the network (Burn `Config` + `Module`), with
+//!   an optional category head (a softmax over attack categories beside the attack output);
 //! - [`Detector`] – a loaded model directory: preprocessing, network and threshold, `Send +
 //!   Sync`, scoring single windows or a [`WindowBatch`];
 //! - [`SlidingScorer`] – a stream of flows scored window by window, in bounded memory;
@@ -9,6 +10,7 @@
 //! - [`load_burn_onnx_weights`] – weights from Burn's ONNX import, e.g. the original Keras model;
 //! - [`train`] (feature `train`) – training with Burn's autodiff on the CPU;
 //! - [`Evaluation`] / [`roc_curve`] – accuracy, per-class precision/recall/F1, ROC AUC;
+//! - [`CategoryEvaluation`] – how well a category head names the kind of attack;
 //! - [`compat`] – Burn's reference forward pass and the original service's category coding,
 //!   for parity checks only.
 //!
@@ -26,6 +28,7 @@
 
 mod backend;
 mod batch;
+mod category_evaluation;
 pub mod compat;
 mod denormals;
 mod detector;
@@ -41,6 +44,7 @@ mod training;
 
 pub use backend::Backend;
 pub use batch::WindowBatch;
+pub use category_evaluation::{CategoryEvaluation, CategoryMetrics};
 pub use detector::Detector;
 pub use error::{BoxError, Error, Result};
 pub use evaluation::{ClassMetrics, Evaluation, RocPoint, roc_curve};

@@ -4,7 +4,8 @@
 //! `LSTM(20, return_sequences) → LSTM(20) → Dropout(0.3) → Dense(1, sigmoid)`. Trained models
 //! embed their code columns (categories, quantile bins) and add a ReLU head that reads the last
 //! hidden state beside the newest flow's own features (a skip connection: the verdict is about
-//! that flow).
+//! that flow). A trained model may also have a category head: a softmax over the attack
+//! categories (UNSW-NB15's `attack_cat`) read from the same features as the attack logit.
 
 use burn::config::Config;
 use burn::module::Module;
@@ -12,7 +13,7 @@ use burn::nn::{
     Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig, Lstm,
     LstmConfig,
 };
-use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::activation::{relu, sigmoid, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 /// Architecture of an [`LstmDetector`]. The original Keras model is the default.
@@ -34,6 +35,9 @@ pub struct LstmDetectorConfig {
     /// the output, first to last. `None`: the output reads the last hidden state alone (the
     /// original).
     pub head_sizes: Option<Vec<usize>>,
+    /// Names of the categories the category head scores, in output order (e.g. `Normal`,
+    /// `Generic`, `Exploits`, …). `None`: no category head (the original).
+    pub categories: Option<Vec<String>>,
 }
 
 /// Which input columns are codes, and how they are embedded.
@@ -121,12 +125,17 @@ impl LstmDetectorConfig {
                 d_input = width;
             }
         }
+        let category = self
+            .categories
+            .as_ref()
+            .map(|names| linear(d_input, names.len()));
         LstmDetector {
             embedding,
             layers,
             dropout: DropoutConfig::new(self.dropout).init(),
             head,
             output: linear(d_input, 1),
+            category,
             layout,
         }
     }
@@ -168,7 +177,8 @@ impl ColumnLayout {
 /// Stacked LSTM classifier of flow windows.
 ///
 /// Parameter paths: `embedding.weight` (trained models), `layers.{i}.{input,forget,output,cell}_gate.{input,hidden}_transform.{weight,bias}`,
-/// `head.{i}.{weight,bias}` (trained models) and `output.{weight,bias}`.
+/// `head.{i}.{weight,bias}` (trained models), `output.{weight,bias}` and
+/// `category.{weight,bias}` (models with a category head).
 #[derive(Module, Debug)]
 pub struct LstmDetector {
     /// One table for every code column (each column owns a contiguous block of rows).
@@ -181,6 +191,8 @@ pub struct LstmDetector {
     pub head: Vec<Linear>,
     /// Linear map to one logit.
     pub output: Linear,
+    /// Linear map to one logit per category, from the same features as `output`.
+    pub category: Option<Linear>,
     #[module(skip)]
     layout: ColumnLayout,
 }
@@ -197,6 +209,38 @@ impl LstmDetector {
     ///
     /// Shapes: `[batch_size, seq_length, input_size] -> [batch_size, 1]`.
     pub fn logits(&self, windows: Tensor<3>) -> Tensor<2> {
+        self.output
+            .forward(self.dropout.forward(self.features(windows)))
+    }
+
+    /// The attack logit and, with a category head, the category logits, from one pass.
+    ///
+    /// Shapes: `[batch_size, seq_length, input_size] -> ([batch_size, 1], [batch_size,
+    /// categories])`.
+    pub fn outputs(&self, windows: Tensor<3>) -> (Tensor<2>, Option<Tensor<2>>) {
+        let features = self.features(windows);
+        let category = self
+            .category
+            .as_ref()
+            .map(|layer| layer.forward(self.dropout.forward(features.clone())));
+        (
+            self.output.forward(self.dropout.forward(features)),
+            category,
+        )
+    }
+
+    /// Category probabilities (softmax) of each window; `None` without a category head.
+    ///
+    /// Shapes: `[batch_size, seq_length, input_size] -> [batch_size, categories]`.
+    pub fn category_probabilities(&self, windows: Tensor<3>) -> Option<Tensor<2>> {
+        let layer = self.category.as_ref()?;
+        let features = self.features(windows);
+        Some(softmax(layer.forward(self.dropout.forward(features)), 1))
+    }
+
+    /// What the output layers read: the head's last activations (the last hidden state
+    /// alone for the original).
+    fn features(&self, windows: Tensor<3>) -> Tensor<2> {
         let flows = self.flow_features(windows);
         let [batch, steps, width] = flows.dims();
         let newest = (!self.head.is_empty())
@@ -216,7 +260,7 @@ impl LstmDetector {
         for layer in &self.head {
             features = relu(layer.forward(self.dropout.forward(features)));
         }
-        self.output.forward(self.dropout.forward(features))
+        features
     }
 
     /// Where the numeric and code columns sit.

@@ -59,6 +59,20 @@ impl ModelManifest {
         {
             return bad("head_sizes must be positive");
         }
+        if let Some(names) = &arch.categories {
+            let mut distinct = names.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            if names.len() < 2
+                || distinct.len() != names.len()
+                || !names.iter().all(|n| flow_features::is_category_text(n))
+            {
+                return bad(
+                    "categories must be 2 or more distinct names of 1 to 32 characters among \
+                     letters, digits and ._/+-",
+                );
+            }
+        }
         if let Some(embedding) = &arch.embedding {
             let mut columns = embedding.columns.clone();
             columns.sort_unstable();

@@ -17,11 +17,31 @@ struct Data {
     preprocessor: Preprocessor,
     train: LabeledRows,
     validation: LabeledRows,
+    /// The fixture's categories, most frequent first, when asked for.
+    categories: Option<Vec<String>>,
 }
 
 fn data() -> Data {
+    data_with(false)
+}
+
+fn data_with(categories: bool) -> Data {
     let rows = read_flows(FIXTURE).unwrap();
     let labels: Vec<u8> = rows.iter().map(|r| r.label.unwrap()).collect();
+    let names = categories.then(|| {
+        let mut counts = std::collections::BTreeMap::<String, usize>::new();
+        for row in &rows {
+            *counts.entry(row.attack_cat.clone().unwrap()).or_default() += 1;
+        }
+        let mut names: Vec<(String, usize)> = counts.into_iter().collect();
+        names.sort_by(|a, b| b.1.cmp(&a.1));
+        names.into_iter().map(|(name, _)| name).collect::<Vec<_>>()
+    });
+    let index = |r: usize| -> u8 {
+        let names = names.as_ref().unwrap();
+        let name = rows[r].attack_cat.as_ref().unwrap();
+        names.iter().position(|n| n == name).unwrap() as u8
+    };
     let split = Split::stratified(&labels, 0.3, 42);
     let flows: Vec<FlowRecord> = split.train.iter().map(|&r| rows[r].flow.clone()).collect();
     let description = PreprocessingDescription::fit(&flows, &FitOptions::default()).unwrap();
@@ -36,12 +56,16 @@ fn data() -> Data {
             )
             .unwrap(),
         labels: indices.iter().map(|&r| labels[r]).collect(),
+        categories: names
+            .as_ref()
+            .map(|_| indices.iter().map(|&r| index(r)).collect()),
         sequence_length: 10,
     };
     Data {
         train: rows_of(&split.train),
         validation: rows_of(&split.test),
         preprocessor,
+        categories: names,
     }
 }
 
@@ -62,7 +86,8 @@ fn run(data: &Data, config: &TrainingConfig) -> TrainedModel {
     let cardinalities: Vec<_> = (0..data.preprocessor.columns())
         .map(|c| data.preprocessor.cardinality(c))
         .collect();
-    let architecture = config.network.architecture(&cardinalities);
+    let mut architecture = config.network.architecture(&cardinalities);
+    architecture.categories = data.categories.clone();
     train(config, architecture, &data.train, &data.validation, &mut ()).unwrap()
 }
 
@@ -94,10 +119,17 @@ fn a_short_run_lowers_the_loss_and_repeats_exactly_for_a_seed() {
 
 #[test]
 fn a_trained_model_scores_the_same_after_a_round_trip_through_its_directory() {
-    let data = data();
+    let data = data_with(true);
     let mut config = small_config(5);
-    config.epochs = 1;
+    config.epochs = 2;
     let trained = run(&data, &config);
+    // The category head learns beside the attack output: better than always naming the
+    // most frequent category.
+    let names = data.categories.as_ref().unwrap();
+    let truth = data.validation.window_categories().unwrap();
+    let majority = truth.iter().filter(|&&c| c == 0).count() as f64 / truth.len() as f64;
+    let accuracy = trained.history[1].validation_category_accuracy.unwrap();
+    assert!(accuracy > majority + 0.1, "{accuracy} vs {majority}");
     let manifest = ModelManifest {
         id: "fixture".into(),
         description: String::new(),
@@ -123,4 +155,26 @@ fn a_trained_model_scores_the_same_after_a_round_trip_through_its_directory() {
     };
     assert_eq!(score(&detector), score(&reloaded));
     assert_eq!(reloaded.manifest().architecture, trained.architecture);
+    assert_eq!(reloaded.categories(), Some(names.as_slice()));
+    // The fast forward's category probabilities are Burn's, and every verdict names one.
+    let windows = lstm_detector::WindowBatch::sliding(&data.validation.rows, 10);
+    let fast = reloaded.category_probabilities(&windows).unwrap().unwrap();
+    let burn = lstm_detector::compat::burn_category_probabilities(&reloaded, &windows)
+        .unwrap()
+        .unwrap();
+    assert_eq!(fast.len(), windows.len() * names.len());
+    let largest = fast
+        .iter()
+        .zip(&burn)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(largest < 1e-5, "{largest}");
+    let verdicts = reloaded.predict_batch(&windows).unwrap();
+    for (verdict, row) in verdicts.iter().zip(fast.chunks_exact(names.len())) {
+        let category = verdict.category.as_ref().unwrap();
+        let best = row.iter().copied().fold(0.0, f32::max);
+        assert_eq!(category.probability, best);
+        assert_eq!(category.top.len(), 3);
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
 }

@@ -174,6 +174,7 @@ fn analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> {
     let options =
         AnalyzeOptions::deserialize(body).map_err(|e| ApiError::InvalidOption(e.to_string()))?;
     let (verdict, attribution) = detector.assess(&flows)?;
+    let prediction = PredictResponse::new(&verdict, &detector.manifest().id);
     // Values the detector does not know reach the report and the prompt as a placeholder.
     let evidence = Evidence::new(&flows, verdict, attribution).masked(detector.preprocessor());
     let report = Report::new(&evidence, options.language);
@@ -188,7 +189,7 @@ fn analysis(state: &AppState, body: &Value) -> Result<Analysis, ApiError> {
         .with_prompt_lookup(state.llm_prompt_lookup);
     let generation = state.explainer.generate(prompt.clone(), &settings)?;
     Ok(Analysis {
-        prediction: PredictResponse::new(&verdict, &detector.manifest().id),
+        prediction,
         checking: Checking {
             evidence,
             prompt,

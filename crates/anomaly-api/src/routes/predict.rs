@@ -5,7 +5,7 @@ use std::time::Duration;
 use actix_web::dev::Decompress;
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, post, web};
-use flow_features::{FlowRecord, parse_window, parse_window_request};
+use flow_features::{AttackCategory, FlowRecord, parse_window, parse_window_request};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -68,6 +68,10 @@ pub struct PredictResponse {
     pub threshold: f32,
     /// Identifier of the detector model.
     pub model: String,
+    /// The most likely kind of traffic (UNSW-NB15's `attack_cat`, `Normal` included) and the
+    /// three most likely, from the model's category head; `null` when the model has none (the
+    /// original's). Computed beside `probability`, so it may disagree with `class`.
+    pub attack_category: Option<AttackCategory>,
 }
 
 impl PredictResponse {
@@ -79,6 +83,7 @@ impl PredictResponse {
             label: verdict.label(),
             threshold: verdict.threshold,
             model: model.to_owned(),
+            attack_category: verdict.category.clone(),
         }
     }
 }

@@ -188,7 +188,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             .map(|r| r.flow.clone())
             .collect();
         let (verdict, attribution) = detector.assess(&flows)?;
-        let evidence = Evidence::new(&flows, verdict, attribution).masked(detector.preprocessor());
+        let evidence =
+            Evidence::new(&flows, verdict.clone(), attribution).masked(detector.preprocessor());
         let report = Report::new(&evidence, language);
         let prompt = explanation_messages(&evidence, language);
         let started = Instant::now();

@@ -78,6 +78,16 @@ pub struct Args {
     /// Epochs without a better validation loss before stopping.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     patience: Option<u32>,
+    /// Train no category head, even when the rows have an `attack_cat`.
+    #[arg(long)]
+    no_category_head: bool,
+    /// Weight of the category head's cross-entropy beside the attack output's.
+    #[arg(long, value_parser = crate::ranges::category_loss_weight)]
+    category_loss_weight: Option<f64>,
+    /// Category weights are (windows / (categories · count))^power: 0 weighs every window
+    /// alike, 1 every category alike.
+    #[arg(long, value_parser = crate::ranges::category_weight_power)]
+    category_weight_power: Option<f64>,
 }
 
 impl Args {
@@ -100,7 +110,11 @@ impl Args {
                 })*
             };
         }
-        set!(config; learning_rate, weight_decay, seed; epochs, batch_size, patience;);
+        set!(config; learning_rate, weight_decay, seed, category_loss_weight,
+             category_weight_power; epochs, batch_size, patience;);
+        if self.no_category_head {
+            config.network.category_head = false;
+        }
         set!(config.network; dropout; embedding_dim; hidden_sizes, head_sizes);
         // `--head-sizes 0` asks for no head.
         config.network.head_sizes.retain(|&width| width > 0);
@@ -139,11 +153,31 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             data.name
         ),
     )?;
+    // The head's categories are the training part's, most frequent first.
+    let categories = match train_part.category_names() {
+        Some(names) if config.network.category_head => Some(check_category_names(names)?),
+        None if config.network.category_head => {
+            eprintln!(
+                "{}: not every row has an attack_cat; training without a category head",
+                data.name
+            );
+            None
+        }
+        _ => None,
+    };
     let (fit_part, validation_part) = train_part.split_off_tail(args.validation_fraction);
     let encode = |part: &Part| -> anyhow::Result<LabeledRows> {
+        let categories = match &categories {
+            // Every category of the training part has a name, so none is unknown here.
+            Some(names) => part
+                .category_indices(names)
+                .map(|indices| indices.into_iter().map(|i| i.unwrap_or(0)).collect()),
+            None => None,
+        };
         Ok(LabeledRows {
             rows: preprocessor.encode(&part.flows)?,
             labels: part.labels.clone(),
+            categories,
             sequence_length: preprocessor.sequence_length(),
         })
     };
@@ -158,7 +192,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let cardinalities: Vec<_> = (0..preprocessor.columns())
         .map(|c| preprocessor.cardinality(c))
         .collect();
-    let architecture = config.network.architecture(&cardinalities);
+    let mut architecture = config.network.architecture(&cardinalities);
+    architecture.categories = categories;
     eprintln!(
         "{}: {} rows; windows: {} train, {} validation, {} test",
         data.name,
@@ -209,16 +244,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     // complete and consistent.
     let detector = Detector::from_dir(&args.out)
         .with_context(|| format!("reloading {}", args.out.display()))?;
-    let probabilities: Vec<f32> = detector
-        .predict_sliding(&test_rows.rows, 1024)?
-        .iter()
-        .map(|p| p.probability)
-        .collect();
+    let verdicts = detector.predict_sliding(&test_rows.rows, 1024)?;
+    let probabilities: Vec<f32> = verdicts.iter().map(|p| p.probability).collect();
     let test = Evaluation::new(
         &probabilities,
         test_rows.window_labels(),
         manifest.threshold,
     );
+    let test_categories = crate::categories::evaluate(&detector, &verdicts, &test_part);
     let card = ModelCard {
         id,
         data,
@@ -244,6 +277,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             test: test_rows.windows(),
         },
         test,
+        test_categories,
     };
     card.write(&args.out)?;
     println!(
@@ -257,7 +291,30 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         card.test.macro_f1,
         card.test.roc_auc
     );
+    if let Some(categories) = &card.test_categories {
+        println!(
+            "categories: accuracy {:.4}, weighted F1 {:.4}, macro F1 {:.4}",
+            categories.evaluation.accuracy,
+            categories.evaluation.weighted_f1,
+            categories.evaluation.macro_f1
+        );
+    }
     Ok(())
+}
+
+/// Most categories a head may score (indices are bytes; UNSW-NB15 has ten).
+const MAX_CATEGORIES: usize = 64;
+
+/// The names a category head can be written with.
+fn check_category_names(names: Vec<String>) -> anyhow::Result<Vec<String>> {
+    if names.len() < 2 || names.len() > MAX_CATEGORIES {
+        bail!(
+            "a category head needs 2 to {MAX_CATEGORIES} categories; the training part has {} \
+             (pass --no-category-head to train without one)",
+            names.len()
+        );
+    }
+    Ok(names)
 }
 
 /// A progress bar over the batches of each epoch, and one line per finished epoch.

@@ -97,6 +97,19 @@ pub(super) fn sigmoid_in_place(xs: &mut [f32]) {
     }
 }
 
+/// Softmax over `xs`, shifted by the largest value so that no `e^x` overflows.
+pub(super) fn softmax_in_place(xs: &mut [f32]) {
+    let largest = xs.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for x in xs.iter_mut() {
+        *x = fast_exp(*x - largest);
+        sum += *x;
+    }
+    for x in xs.iter_mut() {
+        *x /= sum;
+    }
+}
+
 /// `tanh(x) = 2·sigmoid(2x) − 1`; absolute error stays near 1e-7.
 #[inline(always)]
 pub(super) fn tanh(x: f32) -> f32 {

@@ -23,7 +23,7 @@ use crate::denormals::FlushDenormals;
 use crate::error::{Error, Result};
 use crate::model::LstmDetector;
 
-use kernels::sigmoid;
+use kernels::{sigmoid, softmax_in_place};
 use lstm::run_layer;
 use weights::{CodeColumn, Dense, FastLstm, param, project_codes};
 
@@ -45,7 +45,19 @@ pub(crate) struct FastNetwork {
     layers: Vec<FastLstm>,
     head: Vec<Dense>,
     output: Dense,
+    /// The category head, reading what `output` reads.
+    category: Option<Dense>,
     threads: usize,
+}
+
+/// What the network says about a batch of windows.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Scores {
+    /// Attack probability of each window.
+    pub(crate) probabilities: Vec<f32>,
+    /// Category probabilities, `categories` per window in the head's order; empty without a
+    /// category head.
+    pub(crate) categories: Vec<f32>,
 }
 
 impl FastNetwork {
@@ -101,6 +113,7 @@ impl FastNetwork {
             layers,
             head: model.head.iter().map(Dense::new).collect::<Result<_>>()?,
             output: Dense::new(&model.output)?,
+            category: model.category.as_ref().map(Dense::new).transpose()?,
             threads,
         })
     }
@@ -109,12 +122,23 @@ impl FastNetwork {
         self.numeric.len() + self.codes.len() * self.dim
     }
 
-    /// Attack probabilities of `batch` windows of `steps` flows, concatenated row-major.
-    pub(crate) fn probabilities(&self, windows: &[f32], steps: usize) -> Result<Vec<f32>> {
+    /// Categories the category head scores (0 without one).
+    fn categories(&self) -> usize {
+        self.category.as_ref().map_or(0, |c| c.d_output)
+    }
+
+    /// Outputs per window: the attack probability, then the category probabilities.
+    fn out_width(&self) -> usize {
+        1 + self.categories()
+    }
+
+    /// Scores of `batch` windows of `steps` flows, concatenated row-major.
+    pub(crate) fn scores(&self, windows: &[f32], steps: usize) -> Result<Scores> {
         let per_window = steps * self.input_columns;
         let batch = windows.len() / per_window;
         self.check_codes(windows)?;
-        let mut out = vec![0.0; batch];
+        let width = self.out_width();
+        let mut out = vec![0.0; batch * width];
         let threads = (batch / WINDOWS_PER_THREAD).clamp(1, self.threads);
         if threads == 1 {
             self.forward(windows, steps, &mut out);
@@ -126,13 +150,28 @@ impl FastNetwork {
             std::thread::scope(|scope| {
                 for (windows, out) in windows
                     .chunks(chunk * per_window)
-                    .zip(out.chunks_mut(chunk))
+                    .zip(out.chunks_mut(chunk * width))
                 {
                     scope.spawn(move || self.forward(windows, steps, out));
                 }
             });
         }
-        Ok(out)
+        if width == 1 {
+            return Ok(Scores {
+                probabilities: out,
+                categories: Vec::new(),
+            });
+        }
+        let mut probabilities = Vec::with_capacity(batch);
+        let mut categories = Vec::with_capacity(batch * (width - 1));
+        for row in out.chunks_exact(width) {
+            probabilities.push(row[0]);
+            categories.extend_from_slice(&row[1..]);
+        }
+        Ok(Scores {
+            probabilities,
+            categories,
+        })
     }
 
     /// Every code column must hold a whole number inside its embedding table.
@@ -152,7 +191,8 @@ impl FastNetwork {
         Ok(())
     }
 
-    /// The forward pass of one chunk of windows into `out` (one probability each), compiled
+    /// The forward pass of one chunk of windows into `out` (per window the attack probability,
+    /// then the category probabilities), compiled
     /// for AVX2 + FMA when the CPU has them (8 lanes instead of SSE2's 4).
     fn forward(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
         let _flush = FlushDenormals::new();
@@ -174,7 +214,8 @@ impl FastNetwork {
     /// `FMA` says whether fused multiply-adds are single instructions there.
     #[inline(always)]
     fn forward_with<const FMA: bool>(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
-        let batch = out.len();
+        let width = self.out_width();
+        let batch = out.len() / width;
         let rows = batch * steps;
         let n_numeric = self.numeric.len();
         // Numeric features of every flow, step by step (row t · batch + b).
@@ -235,8 +276,19 @@ impl FastNetwork {
         debug_assert_eq!(d_features, self.output.d_input);
         let mut logits = vec![0.0; batch];
         self.output.apply(&features, batch, &mut logits);
-        for (p, z) in out.iter_mut().zip(logits) {
-            *p = sigmoid(z);
+        for (row, z) in out.chunks_exact_mut(width).zip(logits) {
+            row[0] = sigmoid(z);
+        }
+        if let Some(category) = &self.category {
+            let mut logits = vec![0.0; batch * category.d_output];
+            category.apply(&features, batch, &mut logits);
+            for (row, logits) in out
+                .chunks_exact_mut(width)
+                .zip(logits.chunks_exact_mut(category.d_output))
+            {
+                softmax_in_place(logits);
+                row[1..].copy_from_slice(logits);
+            }
         }
     }
 
@@ -324,7 +376,7 @@ mod tests {
             let steps = detector.sequence_length();
             let matrix = detector.preprocessor().encode(&flows).unwrap();
             let windows = crate::WindowBatch::sliding(&matrix, steps);
-            let mut portable = vec![0.0; windows.len()];
+            let mut portable = vec![0.0; windows.len()]; // the shipped models have no category head
             detector
                 .fast_network()
                 .forward_with::<false>(windows.values(), steps, &mut portable);

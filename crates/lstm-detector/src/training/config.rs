@@ -23,6 +23,9 @@ pub struct NetworkConfig {
     /// Dropout before the head and the output.
     #[config(default = 0.4)]
     pub dropout: f64,
+    /// Train a category head beside the attack output when the rows carry categories.
+    #[config(default = true)]
+    pub category_head: bool,
 }
 
 impl NetworkConfig {
@@ -103,6 +106,15 @@ pub struct TrainingConfig {
     /// are kept.
     #[config(default = 5)]
     pub patience: usize,
+    /// Weight of the category head's cross-entropy beside the attack output's (a category
+    /// head only).
+    #[config(default = 1.0)]
+    pub category_loss_weight: f64,
+    /// Each category's weight in that cross-entropy is `(windows / (categories · its
+    /// windows))^power`: 0 weighs every window alike, 1 every category alike (rare attack
+    /// kinds would otherwise hardly move the head).
+    #[config(default = 0.5)]
+    pub category_weight_power: f64,
 }
 
 impl TrainingConfig {
@@ -132,6 +144,18 @@ impl TrainingConfig {
             return fail(format!(
                 "weight_decay must be a finite number of 0 or more, got {}",
                 self.weight_decay
+            ));
+        }
+        if !(0.0..=100.0).contains(&self.category_loss_weight) {
+            return fail(format!(
+                "category_loss_weight must be in [0, 100], got {}",
+                self.category_loss_weight
+            ));
+        }
+        if !(0.0..=2.0).contains(&self.category_weight_power) {
+            return fail(format!(
+                "category_weight_power must be in [0, 2], got {}",
+                self.category_weight_power
             ));
         }
         Ok(())
@@ -168,6 +192,8 @@ mod tests {
             config.clone().with_learning_rate(f64::NAN),
             config.clone().with_weight_decay(-1.0),
             config.clone().with_batch_size(0),
+            config.clone().with_category_loss_weight(f64::NAN),
+            config.clone().with_category_weight_power(-1.0),
         ] {
             assert!(bad.check().is_err(), "{bad:?}");
         }

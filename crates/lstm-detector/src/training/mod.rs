@@ -1,5 +1,6 @@
 //! Training a detector with Burn's autodiff on the CPU: AdamW, cosine learning-rate decay,
-//! binary cross-entropy on logits, early stopping on a validation part.
+//! binary cross-entropy on logits (plus, with a category head, a class-weighted cross-entropy
+//! over the categories), early stopping on a validation part.
 //!
 //! - [`config`] – [`TrainingConfig`] and the [`NetworkConfig`] nested in it;
 //! - [`rows`] – [`LabeledRows`], the encoded rows windows are cut from;
@@ -14,7 +15,7 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -27,7 +28,10 @@ use crate::denormals::FlushDenormals;
 use crate::error::{Error, Result};
 use crate::evaluation::Evaluation;
 use crate::model::{LstmDetector, LstmDetectorConfig};
-use loss::{cosine, logistic_loss, mean_log_loss, scalar};
+use loss::{
+    category_weights, cosine, logistic_loss, mean_category_loss, mean_log_loss, scalar,
+    weighted_cross_entropy,
+};
 
 /// What happened in one epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +46,13 @@ pub struct EpochReport {
     pub validation_accuracy: f64,
     /// ROC AUC on the validation windows.
     pub validation_roc_auc: f64,
+    /// The category head's weighted cross-entropy on the validation windows (included in
+    /// `validation_loss`, times the configured weight).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_category_loss: Option<f64>,
+    /// Share of validation windows whose most likely category is their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_category_accuracy: Option<f64>,
     /// Learning rate at the epoch's last step.
     pub learning_rate: f64,
     /// Wall time of the epoch, validation included.
@@ -94,6 +105,7 @@ pub fn train(
             "training and validation parts need at least one window each".into(),
         ));
     }
+    let categories = check_categories(&architecture, train, validation)?;
     // Burn's CPU backend keeps one process-wide random stream (weights, dropout masks):
     // trainings running side by side would interleave their draws and lose reproducibility.
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -112,6 +124,8 @@ pub fn train(
         .init();
     let (rows, columns) = (train.sequence_length, train.rows.columns());
     let labels = train.window_labels();
+    let train_categories = train.window_categories().unwrap_or_default();
+    let weights = category_weights(train_categories, categories, config.category_weight_power);
     let mut order: Vec<usize> = (0..train.windows()).collect();
     let steps_per_epoch = order.len().div_ceil(config.batch_size);
     let total_steps = (steps_per_epoch * config.epochs) as f64;
@@ -128,10 +142,21 @@ pub fn train(
             let input = TensorData::new(train.batch(indices), [indices.len(), rows, columns]);
             let targets: Vec<f32> = indices.iter().map(|&i| f32::from(labels[i])).collect();
             let targets = TensorData::new(targets, [indices.len(), 1]);
-            let loss = logistic_loss(
-                model.logits(Tensor::from_data(input, &device)),
-                Tensor::from_data(targets, &device),
-            );
+            let (logits, category_logits) = model.outputs(Tensor::from_data(input, &device));
+            let mut loss = logistic_loss(logits, Tensor::from_data(targets, &device));
+            if let Some(category_logits) = category_logits {
+                let picked: Vec<u8> = indices.iter().map(|&i| train_categories[i]).collect();
+                let targets: Vec<i64> = picked.iter().map(|&c| i64::from(c)).collect();
+                let window_weights: Vec<f32> =
+                    picked.iter().map(|&c| weights[usize::from(c)]).collect();
+                let shape = [indices.len(), 1];
+                let category_loss = weighted_cross_entropy(
+                    category_logits,
+                    Tensor::<2, Int>::from_data(TensorData::new(targets, shape), &device),
+                    Tensor::from_data(TensorData::new(window_weights, shape), &device),
+                );
+                loss = loss + category_loss * config.category_loss_weight;
+            }
             let value = scalar(loss.clone())?;
             let gradients = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(learning_rate, model, gradients);
@@ -140,16 +165,29 @@ pub fn train(
             observer.batch(epoch, done + 1, steps_per_epoch, value);
         }
         let snapshot = model.valid();
-        let probabilities = probabilities(&snapshot, validation, &plain)?;
+        let (probabilities, category_probabilities) = outputs(&snapshot, validation, &plain)?;
         let validation_labels = validation.window_labels();
-        let validation_loss = mean_log_loss(&probabilities, validation_labels);
+        let mut validation_loss = mean_log_loss(&probabilities, validation_labels);
         let evaluation = Evaluation::new(&probabilities, validation_labels, 0.5);
+        let (mut validation_category_loss, mut validation_category_accuracy) = (None, None);
+        if let Some(truth) = validation.window_categories().filter(|_| categories > 0) {
+            let loss = mean_category_loss(&category_probabilities, truth, &weights);
+            validation_loss += config.category_loss_weight * loss;
+            validation_category_loss = Some(loss);
+            validation_category_accuracy = Some(category_accuracy(
+                &category_probabilities,
+                truth,
+                categories,
+            ));
+        }
         let report = EpochReport {
             epoch,
             train_loss: loss_sum / steps_per_epoch as f64,
             validation_loss,
             validation_accuracy: evaluation.accuracy,
             validation_roc_auc: evaluation.roc_auc,
+            validation_category_loss,
+            validation_category_accuracy,
             learning_rate,
             seconds: started.elapsed().as_secs_f64(),
         };
@@ -176,17 +214,76 @@ pub fn train(
     })
 }
 
-/// Attack probabilities of every window of `rows`, in batches.
-fn probabilities(model: &LstmDetector, rows: &LabeledRows, device: &Device) -> Result<Vec<f32>> {
+/// Attack probabilities of every window of `rows`, and their category probabilities (empty
+/// without a category head), in batches.
+fn outputs(
+    model: &LstmDetector,
+    rows: &LabeledRows,
+    device: &Device,
+) -> Result<(Vec<f32>, Vec<f32>)> {
     let indices: Vec<usize> = (0..rows.windows()).collect();
-    let mut out = Vec::with_capacity(indices.len());
+    let (mut probabilities, mut categories) = (Vec::with_capacity(indices.len()), Vec::new());
     for chunk in indices.chunks(2048) {
         let shape = [chunk.len(), rows.sequence_length, rows.rows.columns()];
         let input = Tensor::from_data(TensorData::new(rows.batch(chunk), shape), device);
-        let output = model.forward(input).into_data();
-        out.extend(output.try_to_vec::<f32>()?);
+        let (logits, category_logits) = model.outputs(input);
+        probabilities.extend(
+            burn::tensor::activation::sigmoid(logits)
+                .into_data()
+                .try_to_vec::<f32>()?,
+        );
+        if let Some(logits) = category_logits {
+            let p = burn::tensor::activation::softmax(logits, 1);
+            categories.extend(p.into_data().try_to_vec::<f32>()?);
+        }
     }
-    Ok(out)
+    Ok((probabilities, categories))
+}
+
+/// Share of windows whose most likely category (rows of `count` probabilities) is `truth`.
+fn category_accuracy(probabilities: &[f32], truth: &[u8], count: usize) -> f64 {
+    let right = probabilities
+        .chunks_exact(count)
+        .zip(truth)
+        .filter(|(row, t)| crate::category_evaluation::argmax(row) == usize::from(**t))
+        .count();
+    right as f64 / truth.len().max(1) as f64
+}
+
+/// The number of categories the head scores (0 for none), after checking that the rows carry
+/// categories exactly when the architecture has a head, each one of its names.
+fn check_categories(
+    architecture: &LstmDetectorConfig,
+    train: &LabeledRows,
+    validation: &LabeledRows,
+) -> Result<usize> {
+    let count = architecture.categories.as_ref().map_or(0, Vec::len);
+    for (part, rows) in [("training", train), ("validation", validation)] {
+        match (&rows.categories, count) {
+            (None, 0) => {}
+            (Some(categories), count) if count > 0 => {
+                if categories.len() != rows.labels.len() {
+                    return Err(Error::Training(format!(
+                        "the {part} rows have {} labels but {} categories",
+                        rows.labels.len(),
+                        categories.len()
+                    )));
+                }
+                if let Some(bad) = categories.iter().find(|&&c| usize::from(c) >= count) {
+                    return Err(Error::Training(format!(
+                        "the {part} rows have category {bad}, but the head scores {count}"
+                    )));
+                }
+            }
+            _ => {
+                return Err(Error::Training(format!(
+                    "the {part} rows must carry categories exactly when the architecture has \
+                     a category head"
+                )));
+            }
+        }
+    }
+    Ok(count)
 }
 
 #[cfg(test)]
@@ -200,6 +297,7 @@ mod tests {
         let rows = |sequence_length| LabeledRows {
             rows: FeatureMatrix::new(vec![0.0; 3 * 34], 34),
             labels: vec![0, 1, 0],
+            categories: None,
             sequence_length,
         };
         let config = TrainingConfig::new();

@@ -10,6 +10,10 @@ pub struct LabeledRows {
     pub rows: FeatureMatrix,
     /// One label per row: 0 normal, 1 attack.
     pub labels: Vec<u8>,
+    /// One category per row, an index into the architecture's
+    /// [`categories`](crate::LstmDetectorConfig::categories); `None` to train no category
+    /// head.
+    pub categories: Option<Vec<u8>>,
     /// Rows per window.
     pub sequence_length: usize,
 }
@@ -26,6 +30,15 @@ impl LabeledRows {
             Some(first) => self.labels.get(first..).unwrap_or_default(),
             None => &[],
         }
+    }
+
+    /// Categories of the windows (their last rows'), when the rows have them.
+    pub fn window_categories(&self) -> Option<&[u8]> {
+        let categories = self.categories.as_deref()?;
+        Some(match self.sequence_length.checked_sub(1) {
+            Some(first) => categories.get(first..).unwrap_or_default(),
+            None => &[],
+        })
     }
 
     /// Windows `indices`, concatenated row-major.
@@ -50,10 +63,12 @@ mod tests {
         let rows = |sequence_length| LabeledRows {
             rows: FeatureMatrix::new(vec![0.0; 3 * 34], 34),
             labels: vec![0, 1, 0],
+            categories: Some(vec![0, 2, 1]),
             sequence_length,
         };
         assert!(rows(0).window_labels().is_empty());
         assert_eq!(rows(2).window_labels(), [1, 0]);
+        assert_eq!(rows(2).window_categories(), Some(&[2, 1][..]));
         assert_eq!(rows(2).windows(), 2);
         assert_eq!(rows(2).batch(&[1]).len(), 2 * 34);
     }
