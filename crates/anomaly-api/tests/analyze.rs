@@ -126,6 +126,13 @@ async fn the_sample_request_gets_a_checked_explanation_from_the_default_detector
     assert_eq!(status, 200, "{got}");
     let summary = got["report"]["summary"].as_str().unwrap();
     assert_returned_text_is_checked(&got, &got["explanation"], summary);
+    // The report names the category head's reading with its probability.
+    let category = &got["prediction"]["attack_category"];
+    let name = category["name"].as_str().unwrap();
+    let probability = category["probability"].as_f64().unwrap();
+    let reading = format!("(probability {probability:.3})");
+    assert!(summary.contains("category head") && summary.contains(&reading), "{summary}");
+    assert!(name == "Normal" || summary.contains(name), "{name}: {summary}");
     println!(
         "source {}, failed {}: {}",
         got["explanation"]["source"],

@@ -1,11 +1,11 @@
-//! PNG charts of an evaluation: the ROC curve and the training-loss curve (plotters, with an
-//! embedded font so that no system font is needed).
+//! PNG charts of an evaluation: the ROC curve, the training-loss curve and the category
+//! confusion heatmap (plotters, with an embedded font so that no system font is needed).
 
 use std::path::Path;
 use std::sync::Once;
 
 use anyhow::anyhow;
-use lstm_detector::{EpochReport, RocPoint};
+use lstm_detector::{CategoryEvaluation, EpochReport, RocPoint};
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -140,6 +140,88 @@ pub fn loss_png(path: &Path, history: &[EpochReport], best_epoch: usize) -> anyh
         .border_style(BLACK.mix(0.4))
         .draw()
         .map_err(plot_error)?;
+    root.present().map_err(plot_error)?;
+    Ok(())
+}
+
+/// Draws the category confusion matrix as a heatmap: each row (actual category) shaded by the
+/// share of its windows in each predicted category, with the counts written in the cells.
+pub fn confusion_png(path: &Path, title: &str, e: &CategoryEvaluation) -> anyhow::Result<()> {
+    use plotters::coord::ranged1d::SegmentValue;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+    register()?;
+    let n = e.categories.len();
+    let root = BitMapBackend::new(path, (900, 940)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_error)?;
+    let names: Vec<&str> = e.categories.iter().map(|c| c.name.as_str()).collect();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 24))
+        .margin(16)
+        .x_label_area_size(170)
+        .y_label_area_size(140)
+        // An integer range holds both ends: `0..n - 1` is n segments.
+        .build_cartesian_2d((0..n - 1).into_segmented(), (0..n - 1).into_segmented())
+        .map_err(plot_error)?;
+    // Row 0 (the first category) at the top.
+    let label = |value: &SegmentValue<usize>, flip: bool| match value {
+        SegmentValue::CenterOf(i) if *i < n => {
+            let name = names[if flip { n - 1 - i } else { *i }];
+            // Rotated labels are centred on their tick: as many spaces before the name (a
+            // monospaced font) put it all below the axis.
+            match flip {
+                true => name.to_owned(),
+                false => format!("{:width$}{name}", "", width = name.chars().count()),
+            }
+        }
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(n + 1)
+        .y_labels(n + 1)
+        .x_label_formatter(&|v| label(v, false))
+        .y_label_formatter(&|v| label(v, true))
+        .x_desc("predicted")
+        .y_desc("actual")
+        .x_label_style(
+            ("sans-serif", 15)
+                .into_font()
+                .transform(FontTransform::Rotate90),
+        )
+        .y_label_style(("sans-serif", 15))
+        .draw()
+        .map_err(plot_error)?;
+    let centered = Pos::new(HPos::Center, VPos::Center);
+    for (actual, row) in e.confusion.iter().enumerate() {
+        let total: usize = row.iter().sum();
+        let y = n - 1 - actual;
+        for (predicted, &count) in row.iter().enumerate() {
+            let share = if total > 0 { count as f64 / total as f64 } else { 0.0 };
+            let fill = RGBColor(
+                (255.0 - 215.0 * share) as u8,
+                (255.0 - 150.0 * share) as u8,
+                255 - (40.0 * share) as u8,
+            );
+            let cell = [
+                (SegmentValue::Exact(predicted), SegmentValue::Exact(y)),
+                (SegmentValue::Exact(predicted + 1), SegmentValue::Exact(y + 1)),
+            ];
+            chart
+                .draw_series(std::iter::once(Rectangle::new(cell, fill.filled())))
+                .map_err(plot_error)?;
+            let color = if share > 0.55 { WHITE } else { BLACK };
+            let style = ("sans-serif", 15).into_font().color(&color).pos(centered);
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    count.to_string(),
+                    (SegmentValue::CenterOf(predicted), SegmentValue::CenterOf(y)),
+                    style,
+                )))
+                .map_err(plot_error)?;
+        }
+    }
     root.present().map_err(plot_error)?;
     Ok(())
 }

@@ -68,12 +68,12 @@ pub const TOP_CATEGORIES: usize = 3;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttackCategory {
-    /// The most likely category.
+    /// The most likely category ([`given_verdict`](Self::given_verdict): on the verdict's
+    /// side).
     pub name: String,
     /// Its probability.
     pub probability: f32,
-    /// The [`TOP_CATEGORIES`] most likely categories, most likely first (the first is
-    /// `name`).
+    /// The [`TOP_CATEGORIES`] most likely categories, most likely first.
     pub top: Vec<CategoryScore>,
 }
 
@@ -112,6 +112,58 @@ impl AttackCategory {
             probability: first.probability,
             top,
         }
+    }
+
+    /// The reading of a head whose categories include normal traffic (`names[normal]`),
+    /// combined with the detector's attack `probability` and verdict: normal traffic gets
+    /// `1 - probability`, each kind of attack `probability` times its share of the head's
+    /// attack categories. `name` is the most likely category on the verdict's side (normal
+    /// traffic for a normal verdict), so the category never contradicts the verdict.
+    ///
+    /// ```
+    /// use flow_features::AttackCategory;
+    /// let names = ["Normal", "Exploits", "DoS"].map(String::from);
+    /// // The head leans normal, but the attack output says 0.8: an attack, most likely DoS.
+    /// let category = AttackCategory::given_verdict(&names, &[0.6, 0.1, 0.3], 0, 0.8, true);
+    /// assert_eq!(category.name, "DoS");
+    /// assert!((category.probability - 0.6).abs() < 1e-6); // 0.8 · 0.3 / (0.1 + 0.3)
+    /// assert_eq!(category.top[1].name, "Exploits");
+    /// ```
+    pub fn given_verdict(
+        names: &[String],
+        head: &[f32],
+        normal: usize,
+        probability: f32,
+        attack: bool,
+    ) -> Self {
+        let attacks: f32 = head
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != normal)
+            .map(|(_, &q)| q)
+            .sum();
+        let combined: Vec<f32> = head
+            .iter()
+            .enumerate()
+            .map(|(i, &q)| match i == normal {
+                true => 1.0 - probability,
+                false if attacks > 0.0 => probability * q / attacks,
+                false => 0.0,
+            })
+            .collect();
+        let mut reading = Self::from_probabilities(names, &combined);
+        let side = (0..combined.len())
+            .filter(|&i| (i == normal) != attack)
+            // The first of equals, as `from_probabilities` orders them.
+            .fold(None, |best: Option<usize>, i| match best {
+                Some(b) if combined[b] >= combined[i] => Some(b),
+                _ => Some(i),
+            });
+        if let Some(i) = side {
+            reading.name = names[i].clone();
+            reading.probability = combined[i];
+        }
+        reading
     }
 
     /// `true` when the most likely category is normal traffic.

@@ -4,7 +4,8 @@
 //! - [`Evidence`] – the window, the detector's [`Verdict`], its
 //!   [`WindowStatistics`](flow_features::WindowStatistics) and
 //!   [`Attribution`](flow_features::Attribution): built once, read by everything below;
-//! - [`Report`] – summary, evidence list and next steps, without any model (English, French);
+//! - [`Report`] – summary, evidence list and next steps, without any model (English, French),
+//!   naming the category head's reading where the detector has one;
 //! - [`explanation_messages`] – the prompt asking a model to narrate the evidence;
 //! - [`Explainer`] – the backend trait, with two implementations:
 //!   [`LlamaExplainer`] (any local GGUF instruct model through llama.cpp, a bounded pool of
@@ -13,7 +14,8 @@
 //! - [`Generation`] – streamed text as it is produced, then an [`Explanation`] saying whether it
 //!   finished, was cut, or stopped where it began to repeat itself. Dropping it cancels the work;
 //! - [`Checks`] – whether a text agrees with the verdict, cites only given numbers, names no
-//!   kind of attack, does not loop and names the top feature; [`Checks::choose`] returns the
+//!   kind of attack but the one the detector's category head reports, does not loop and names
+//!   the top feature; [`Checks::choose`] returns the
 //!   model's text or the report's summary.
 //!
 //! ```no_run
@@ -34,6 +36,7 @@
 
 mod admission;
 mod backend;
+mod category;
 mod checks;
 mod error;
 mod evidence;

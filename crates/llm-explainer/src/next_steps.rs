@@ -47,7 +47,10 @@ pub(crate) fn next_steps(evidence: &Evidence, language: Language) -> Vec<String>
         return steps;
     }
 
-    let mut steps = Vec::new();
+    // The kind of attack the category head reads comes first: it decides where to look.
+    let mut steps: Vec<String> = crate::category::next_step(&evidence.verdict, language)
+        .into_iter()
+        .collect();
     let flows = &evidence.flows;
     let one_way = flows.iter().filter(|f| f.dpkts == 0.0).count();
     if 2 * one_way >= flows.len() && !flows.is_empty() {

@@ -75,6 +75,9 @@ pub fn explanation_messages(evidence: &Evidence, language: Language) -> Vec<Chat
         "{} {label} ({} {:.3}, {} {:.2}).",
         text.verdict, text.probability, verdict.probability, text.threshold, verdict.threshold
     );
+    if let Some(category) = &verdict.category {
+        let _ = writeln!(user, "{} {}.", text.category, crate::category::listing(category));
+    }
     let features: Vec<_> = evidence.cited_features().take(CITED_INFLUENCES).collect();
     let flows: Vec<_> = evidence.cited_flows().take(CITED_INFLUENCES).collect();
     if !features.is_empty() || !flows.is_empty() {
@@ -167,6 +170,7 @@ struct Text {
     opens_normal: &'static str,
     opens_why: &'static str,
     probability_of_attack: &'static str,
+    category: &'static str,
 }
 
 impl Text {
@@ -199,6 +203,8 @@ impl Text {
                 opens_normal: "The detector finds this window normal",
                 opens_why: "What moved it most is",
                 probability_of_attack: "probability of attack",
+                category: "Category head (a separate output of the detector; most likely \
+                           kinds of traffic with their probabilities):",
             },
             Language::French => Text {
                 system: "Tu es un analyste en sécurité réseau. Tu expliques le verdict d'un \
@@ -229,6 +235,8 @@ impl Text {
                 opens_normal: "Le détecteur juge cette fenêtre normale",
                 opens_why: "Ce qui l'a le plus fait bouger est",
                 probability_of_attack: "probabilité d'attaque",
+                category: "Tête de catégorie (une sortie distincte du détecteur ; types de \
+                           trafic les plus probables avec leur probabilité) :",
             },
         }
     }

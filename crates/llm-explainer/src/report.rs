@@ -122,6 +122,9 @@ fn summary(evidence: &Evidence, words: &Words, language: Language) -> String {
             distance(verdict, words)
         )
     );
+    if let Some(sentence) = crate::category::sentence(verdict, language) {
+        let _ = write!(text, " {sentence}");
+    }
     if evidence.attribution.is_none() {
         let _ = write!(text, " {}", words.no_attribution);
         return text;

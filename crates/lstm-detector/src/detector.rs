@@ -4,8 +4,8 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use flow_features::{
-    AttackCategory, Attribution, Baseline, FeatureMatrix, FlowRecord, Preprocessor, Verdict,
-    occlusion_windows,
+    AttackCategory, Attribution, Baseline, FeatureMatrix, FlowRecord, NORMAL_CATEGORY,
+    Preprocessor, Verdict, occlusion_windows,
 };
 
 use crate::backend::Backend;
@@ -332,7 +332,16 @@ impl Detector {
             Verdict::from_probability(scores.probabilities[index], self.manifest.threshold);
         let category = self.categories().map(|names| {
             let row = &scores.categories[index * names.len()..][..names.len()];
-            AttackCategory::from_probabilities(names, row)
+            match names.iter().position(|n| n.eq_ignore_ascii_case(NORMAL_CATEGORY)) {
+                Some(normal) => AttackCategory::given_verdict(
+                    names,
+                    row,
+                    normal,
+                    verdict.probability,
+                    verdict.is_attack(),
+                ),
+                None => AttackCategory::from_probabilities(names, row),
+            }
         });
         verdict.with_category(category)
     }

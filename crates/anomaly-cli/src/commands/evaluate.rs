@@ -1,7 +1,8 @@
 //! `anomaly evaluate`: score models on the protocol's test windows of a labelled flow file and
 //! report accuracy, per-class precision/recall/F1, macro F1, ROC AUC and the confusion matrix
 //! (a table on standard output, `evaluation.json`), with the ROC and training-loss curves as
-//! PNG.
+//! PNG; for a model with a category head, per-category metrics and the category confusion
+//! matrix (table and `categories-<id>.png` heatmap).
 
 use std::path::PathBuf;
 
@@ -11,6 +12,7 @@ use lstm_detector::{Detector, Evaluation, RocPoint, roc_curve};
 use serde::Serialize;
 
 use crate::card::{ModelCard, PROTOCOL_NOTE, metrics_table};
+use crate::categories::{self, CategoryReport};
 use crate::plots;
 use crate::protocol::{DataFile, LabeledFile, SplitArgs};
 
@@ -62,6 +64,8 @@ struct ModelReport {
     /// Whether these rows may have been seen in training.
     note: String,
     evaluation: Evaluation,
+    /// The category head's metrics; `null` for a model without one.
+    attack_category: Option<CategoryReport>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
@@ -84,11 +88,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             .preprocessor()
             .encode(&part.flows)
             .with_context(|| format!("{id} cannot encode the rows"))?;
-        let probabilities: Vec<f32> = detector
-            .predict_sliding(&matrix, 1024)?
-            .iter()
-            .map(|p| p.probability)
-            .collect();
+        let verdicts = detector.predict_sliding(&matrix, 1024)?;
+        let probabilities: Vec<f32> = verdicts.iter().map(|p| p.probability).collect();
         let labels = window_labels(&part.labels, detector.sequence_length());
         let threshold = args.threshold.unwrap_or(detector.manifest().threshold);
         let evaluation = Evaluation::new(&probabilities, &labels, threshold);
@@ -107,6 +108,22 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         };
         println!("## {id} ({})\n\n{note}\n", dir.display());
         println!("{}", metrics_table(&evaluation));
+        let attack_category = categories::evaluate(&detector, &verdicts, &part);
+        match &attack_category {
+            Some(report) => {
+                println!("{}", categories::table(report));
+                let png = args.out.join(format!("categories-{}.png", file_safe(&id)));
+                plots::confusion_png(
+                    &png,
+                    &format!("{id}: categories, test windows"),
+                    &report.evaluation,
+                )?;
+            }
+            None if detector.categories().is_none() => {
+                println!("{id} has no category head (attack_category: null).\n");
+            }
+            None => println!("these rows have no attack_cat: categories not evaluated.\n"),
+        }
         if let Some(card) = card.filter(|_| !loss_plotted) {
             plots::loss_png(&args.out.join("loss.png"), &card.history, card.best_epoch)?;
             loss_plotted = true;
@@ -120,6 +137,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             directory: dir.display().to_string(),
             note,
             evaluation,
+            attack_category,
         });
     }
     let curves: Vec<(String, &[RocPoint])> = curves
@@ -140,8 +158,22 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     )?;
     println!("{PROTOCOL_NOTE}");
     eprintln!(
-        "wrote evaluation.json, roc.png and loss.png to {}",
+        "wrote evaluation.json, roc.png, loss.png and the category heatmaps to {}",
         args.out.display()
     );
     Ok(())
+}
+
+/// A model id as a file name: characters other than letters, digits, `-`, `_` and `.`
+/// become `_`.
+fn file_safe(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

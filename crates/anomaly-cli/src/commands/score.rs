@@ -1,5 +1,7 @@
 //! `anomaly score`: stream a flow file, slide windows over it in file order and write one
-//! scored row per flow from the window length on (CSV, JSON lines or Parquet).
+//! scored row per flow from the window length on (CSV, JSON lines or Parquet): the attack
+//! probability and class, and for a model with a category head the most likely category, its
+//! probability and the top three.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -13,6 +15,7 @@ use arrow_schema::{DataType, Field, Schema};
 use flow_features::{FlowFileReader, LabeledFlow};
 use indicatif::{ProgressBar, ProgressStyle};
 use lstm_detector::{SlidingScorer, Verdict};
+use flow_features::AttackCategory;
 use parquet::arrow::ArrowWriter;
 
 /// Output formats of `anomaly score`.
@@ -51,6 +54,7 @@ struct Scored {
     row: u64,
     probability: f32,
     class: u8,
+    category: Option<AttackCategory>,
     label: Option<u8>,
     attack_cat: Option<String>,
 }
@@ -63,11 +67,23 @@ struct Tag {
 }
 
 impl Scored {
+    /// The top categories in one cell: `Exploits=0.612;DoS=0.201;Fuzzers=0.080`.
+    fn top_cell(&self) -> Option<String> {
+        let category = self.category.as_ref()?;
+        let cells: Vec<String> = category
+            .top
+            .iter()
+            .map(|c| format!("{}={}", c.name, c.probability))
+            .collect();
+        Some(cells.join(";"))
+    }
+
     fn new((tag, verdict): (Tag, Verdict)) -> Self {
         Self {
             row: tag.row,
             probability: verdict.probability,
             class: verdict.class,
+            category: verdict.category,
             label: tag.label,
             attack_cat: tag.attack_cat,
         }
@@ -120,6 +136,18 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The output's columns, in order (empty category cells for a model without a head).
+const COLUMNS: [&str; 8] = [
+    "row",
+    "probability",
+    "class",
+    "category",
+    "category_probability",
+    "category_top",
+    "label",
+    "attack_cat",
+];
+
 fn format_of(path: &Path) -> Option<Format> {
     match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
         "csv" => Some(Format::Csv),
@@ -149,7 +177,7 @@ impl Sink {
         Ok(match format {
             Format::Csv => {
                 let mut csv = csv::Writer::from_writer(writer()?);
-                csv.write_record(["row", "probability", "class", "label", "attack_cat"])?;
+                csv.write_record(COLUMNS)?;
                 Sink::Csv(csv, 0)
             }
             Format::Jsonl => Sink::Jsonl(writer()?, 0),
@@ -159,6 +187,9 @@ impl Sink {
                     Field::new("row", DataType::UInt64, false),
                     Field::new("probability", DataType::Float32, false),
                     Field::new("class", DataType::UInt8, false),
+                    Field::new("category", DataType::Utf8, true),
+                    Field::new("category_probability", DataType::Float32, true),
+                    Field::new("category_top", DataType::Utf8, true),
                     Field::new("label", DataType::UInt8, true),
                     Field::new("attack_cat", DataType::Utf8, true),
                 ]));
@@ -180,6 +211,12 @@ impl Sink {
                         r.row.to_string(),
                         r.probability.to_string(),
                         r.class.to_string(),
+                        r.category.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+                        r.category
+                            .as_ref()
+                            .map(|c| c.probability.to_string())
+                            .unwrap_or_default(),
+                        r.top_cell().unwrap_or_default(),
                         r.label.map(|l| l.to_string()).unwrap_or_default(),
                         r.attack_cat.clone().unwrap_or_default(),
                     ])?;
@@ -194,6 +231,9 @@ impl Sink {
                             "row": r.row,
                             "probability": r.probability,
                             "class": r.class,
+                            "category": r.category.as_ref().map(|c| &c.name),
+                            "category_probability": r.category.as_ref().map(|c| c.probability),
+                            "category_top": r.category.as_ref().map(|c| &c.top),
                             "label": r.label,
                             "attack_cat": r.attack_cat,
                         }),
@@ -209,6 +249,13 @@ impl Sink {
                         rows.iter().map(|r| r.probability),
                     )),
                     Arc::new(UInt8Array::from_iter_values(rows.iter().map(|r| r.class))),
+                    Arc::new(StringArray::from_iter(
+                        rows.iter().map(|r| r.category.as_ref().map(|c| c.name.as_str())),
+                    )),
+                    Arc::new(Float32Array::from_iter(
+                        rows.iter().map(|r| r.category.as_ref().map(|c| c.probability)),
+                    )),
+                    Arc::new(StringArray::from_iter(rows.iter().map(Scored::top_cell))),
                     Arc::new(UInt8Array::from_iter(rows.iter().map(|r| r.label))),
                     Arc::new(StringArray::from_iter(
                         rows.iter().map(|r| r.attack_cat.as_deref()),

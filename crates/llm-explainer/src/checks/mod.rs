@@ -29,7 +29,8 @@ pub enum Check {
     Unstated,
     /// A number is not among the facts the model was given (rounding allowed).
     InventedNumber,
-    /// The text names a kind of attack; the detector reports none.
+    /// The text names a kind of attack other than the one the detector's category head
+    /// reports (any kind, for a detector without one).
     AttackKind,
     /// A sentence, or a run of [`REPEATED_WORDS`](crate::REPEATED_WORDS) words, is said twice.
     Repetition,
@@ -84,7 +85,7 @@ pub struct Checks {
     pub contradiction: Option<String>,
     /// Numbers of the text not among the facts, as written.
     pub invented_numbers: Vec<String>,
-    /// Kinds of attack the text names.
+    /// Kinds of attack the text names that the detector does not report.
     pub attack_kinds: Vec<String>,
     /// Where the text first repeats itself.
     pub repetition: Option<Repetition>,
@@ -137,7 +138,11 @@ impl Checks {
             .collect();
         invented_numbers.dedup();
         let contradiction = contradiction(text, evidence.verdict.is_attack());
-        let attack_kinds = attack_kinds(text);
+        let permitted = crate::category::permitted_kinds(&evidence.verdict);
+        let attack_kinds: Vec<String> = attack_kinds(text)
+            .into_iter()
+            .filter(|kind| !permitted.contains(kind))
+            .collect();
         let repetition = first_repetition(text, true);
         let names_top_feature = evidence.top_feature().map(|f| names_word(text, f.feature));
 
@@ -296,6 +301,27 @@ mod tests {
         assert_eq!(good.choose(good_text, &report), (good_text, Source::Model));
         // The summary itself passes every check.
         assert!(check(&attack, &report.summary).passed, "{}", report.summary);
+    }
+
+    #[test]
+    fn only_the_kind_of_attack_the_category_head_reports_may_be_named() {
+        let names: Vec<String> = ["Normal", "Exploits", "DoS"].map(String::from).into();
+        let mut attack = evidence(0.9);
+        let text = "The detector flags this window as an attack, Exploits (0.700) by its \
+                    category head: sbytes is 258 against 100 in normal traffic.";
+        // Without a category head, naming a kind is an invention.
+        assert_eq!(check(&attack, text).attack_kinds, ["exploits"]);
+        let category = flow_features::AttackCategory::from_probabilities(&names, &[0.1, 0.7, 0.2]);
+        attack.verdict = attack.verdict.clone().with_category(Some(category));
+        let checks = check(&attack, text);
+        assert!(checks.passed, "{checks:?}");
+        // The second most likely kind is not the detector's reading.
+        let dos = check(&attack, "An attack, a DoS: sbytes is 258 against 100.");
+        assert_eq!(dos.attack_kinds, ["dos"]);
+        let report = crate::Report::new(&attack, Language::English);
+        assert!(report.summary.contains("Exploits (probability 0.700)"), "{}", report.summary);
+        assert!(check(&attack, &report.summary).passed, "{}", report.summary);
+        assert!(report.next_steps[0].contains("known vulnerabilities"));
     }
 
     impl Evidence {
