@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context;
-use lstm_detector::{EpochReport, Evaluation, TrainingConfig};
+use lstm_detector::{Calibration, CategoryEpochReport, CategoryTraining, EpochReport, Evaluation, TrainingConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::categories::CategoryReport;
@@ -24,6 +24,15 @@ pub struct ModelCard {
     pub training: TrainingConfig,
     pub history: Vec<EpochReport>,
     pub best_epoch: usize,
+    /// The category head's own stage (frozen training), one report per epoch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub category_history: Vec<CategoryEpochReport>,
+    /// Each category head member's kept epoch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub best_category_epochs: Vec<usize>,
+    /// How the head's output layer was adjusted on the validation windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_calibration: Option<Calibration>,
     pub training_seconds: f64,
     pub windows: WindowCounts,
     /// Metrics on the test part's windows.
@@ -140,20 +149,39 @@ impl ModelCard {
             t.network.embedding_dim, p.min_category_count, p.bins
         );
         let categories = match &self.test_categories {
-            Some(report) => format!(
-                " and a softmax over {} categories ({}; cross-entropy weight {}, category \
-                 weights (windows / (categories · count))^{})",
-                report.evaluation.categories.len(),
-                report
-                    .evaluation
-                    .categories
-                    .iter()
+            Some(report) => {
+                let names: Vec<&str> = (report.evaluation.categories.iter())
                     .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                t.category_loss_weight,
-                t.category_weight_power
-            ),
+                    .collect();
+                let how = match t.category_training {
+                    CategoryTraining::Frozen => format!(
+                        "{} trained after the detector on its frozen trunk (best epochs {:?}){}",
+                        match self.best_category_epochs.len() {
+                            1 => "one member".to_string(),
+                            n => format!("{n} members, logits averaged,"),
+                        },
+                        self.best_category_epochs,
+                        self.category_calibration.map_or(String::new(), |c| format!(
+                            "; on the validation windows, {:.2} of the class weights' tilt \
+                             taken back out of the logits and a temperature of {:.2}",
+                            c.tilt_removed, c.temperature
+                        ))
+                    ),
+                    CategoryTraining::Joint => format!(
+                        "trained jointly, cross-entropy weight {}",
+                        t.category_loss_weight
+                    ),
+                };
+                format!(
+                    "; beside it a category head: ReLU {:?} over the same input → softmax over {} \
+                     categories ({}), {how}, category weights (windows / (categories · \
+                     count))^{}",
+                    t.network.category_head_sizes,
+                    names.len(),
+                    names.join(", "),
+                    t.category_weight_power
+                )
+            }
             None => String::new(),
         };
         let _ = writeln!(

@@ -1,7 +1,7 @@
 //! A Burn LSTM that scores windows of network flows (UNSW-NB15 features) as normal or attack.
 //!
 //! - [`LstmDetectorConfig`] / [`LstmDetector`] – the network (Burn `Config` + `Module`), with
-//!   an optional category head (a softmax over attack categories beside the attack output);
+//!   an optional [`CategoryHead`] (a softmax over attack categories beside the attack output);
 //! - [`Detector`] – a loaded model directory: preprocessing, network and threshold, `Send +
 //!   Sync`, scoring single windows or a [`WindowBatch`];
 //! - [`SlidingScorer`] – a stream of flows scored window by window, in bounded memory;
@@ -29,6 +29,7 @@
 mod backend;
 mod batch;
 mod category_evaluation;
+mod category_head;
 pub mod compat;
 mod denormals;
 mod detector;
@@ -45,6 +46,7 @@ mod training;
 pub use backend::Backend;
 pub use batch::WindowBatch;
 pub use category_evaluation::{CategoryEvaluation, CategoryMetrics};
+pub use category_head::{CategoryHead, CategoryMember};
 pub use detector::Detector;
 pub use error::{BoxError, Error, Result};
 pub use evaluation::{ClassMetrics, Evaluation, RocPoint, roc_curve};
@@ -59,5 +61,5 @@ pub use onnx_import::load_burn_onnx_weights;
 pub use stream::SlidingScorer;
 #[cfg(feature = "train")]
 pub use training::{
-    EpochReport, LabeledRows, NetworkConfig, TrainedModel, TrainingConfig, TrainingObserver, train,
+    Calibration, CategoryEpochReport, CategoryTraining, EpochReport, LabeledRows, NetworkConfig, TrainedModel, TrainingConfig, TrainingObserver, train,
 };

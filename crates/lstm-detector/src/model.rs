@@ -4,8 +4,8 @@
 //! `LSTM(20, return_sequences) → LSTM(20) → Dropout(0.3) → Dense(1, sigmoid)`. Trained models
 //! embed their code columns (categories, quantile bins) and add a ReLU head that reads the last
 //! hidden state beside the newest flow's own features (a skip connection: the verdict is about
-//! that flow). A trained model may also have a category head: a softmax over the attack
-//! categories (UNSW-NB15's `attack_cat`) read from the same features as the attack logit.
+//! that flow). A trained model may also have a [`CategoryHead`]: a softmax over the attack
+//! categories (UNSW-NB15's `attack_cat`) with its own layers over what the shared head reads.
 
 use burn::config::Config;
 use burn::module::Module;
@@ -13,8 +13,10 @@ use burn::nn::{
     Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig, Lstm,
     LstmConfig,
 };
-use burn::tensor::activation::{relu, sigmoid, softmax};
+use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::category_head::{CategoryHead, CategoryMember};
 
 /// Architecture of an [`LstmDetector`]. The original Keras model is the default.
 #[derive(Config, Debug, PartialEq)]
@@ -38,6 +40,11 @@ pub struct LstmDetectorConfig {
     /// Names of the categories the category head scores, in output order (e.g. `Normal`,
     /// `Generic`, `Exploits`, …). `None`: no category head (the original).
     pub categories: Option<Vec<String>>,
+    /// Widths of the category head's own ReLU layers, first to last; they read what the shared
+    /// head reads. `None`: its output layer reads that directly.
+    pub category_head_sizes: Option<Vec<usize>>,
+    /// Members of the category head, their logits averaged. `None`: one.
+    pub category_members: Option<usize>,
 }
 
 /// Which input columns are codes, and how they are embedded.
@@ -72,6 +79,71 @@ impl LstmDetectorConfig {
     /// running beside it would lose its reproducibility).
     pub(crate) fn init_for_load(&self, device: &Device) -> LstmDetector {
         self.build(device, Some(Initializer::Zeros))
+    }
+
+    /// The same architecture without a category head.
+    pub fn without_categories(&self) -> Self {
+        Self {
+            categories: None,
+            category_head_sizes: None,
+            category_members: None,
+            ..self.clone()
+        }
+    }
+
+    /// What the shared head (and the category head) read per window: the last hidden state,
+    /// and with a head the newest flow's features.
+    fn trunk_width(&self) -> usize {
+        let hidden = self.hidden_sizes.last().copied().unwrap_or(0);
+        match self.head_sizes {
+            Some(_) => hidden + self.flow_features(),
+            None => hidden,
+        }
+    }
+
+    /// A freshly initialized member of the category head (`None` without categories), drawn
+    /// from the backend's random stream.
+    pub fn init_category_member(&self, device: &Device) -> Option<CategoryMember> {
+        self.build_category_member(device, &None)
+    }
+
+    fn build_category_head(
+        &self,
+        device: &Device,
+        initializer: &Option<Initializer>,
+    ) -> Option<CategoryHead> {
+        let members = (0..self.category_members.unwrap_or(1).max(1))
+            .map(|_| self.build_category_member(device, initializer))
+            .collect::<Option<_>>()?;
+        Some(CategoryHead { members })
+    }
+
+    fn build_category_member(
+        &self,
+        device: &Device,
+        initializer: &Option<Initializer>,
+    ) -> Option<CategoryMember> {
+        let names = self.categories.as_ref()?;
+        let mut d_input = self.trunk_width();
+        let mut linear = |d_output| {
+            let config = LinearConfig::new(d_input, d_output);
+            d_input = d_output;
+            match initializer {
+                Some(i) => config.with_initializer(i.clone()),
+                None => config,
+            }
+            .init(device)
+        };
+        let layers = self
+            .category_head_sizes
+            .iter()
+            .flatten()
+            .map(|&width| linear(width))
+            .collect();
+        Some(CategoryMember {
+            layers,
+            output: linear(names.len()),
+        })
     }
 
     /// `initializer`: `None` for each layer's default.
@@ -125,17 +197,16 @@ impl LstmDetectorConfig {
                 d_input = width;
             }
         }
-        let category = self
-            .categories
-            .as_ref()
-            .map(|names| linear(d_input, names.len()));
+        // Drawn after every layer of the attack path, so that path starts from the same
+        // weights with or without a category head.
+        let output = linear(d_input, 1);
         LstmDetector {
             embedding,
             layers,
             dropout: DropoutConfig::new(self.dropout).init(),
             head,
-            output: linear(d_input, 1),
-            category,
+            output,
+            category: self.build_category_head(device, &initializer),
             layout,
         }
     }
@@ -178,7 +249,7 @@ impl ColumnLayout {
 ///
 /// Parameter paths: `embedding.weight` (trained models), `layers.{i}.{input,forget,output,cell}_gate.{input,hidden}_transform.{weight,bias}`,
 /// `head.{i}.{weight,bias}` (trained models), `output.{weight,bias}` and
-/// `category.{weight,bias}` (models with a category head).
+/// `category.members.{m}.{layers.{i},output}.{weight,bias}` (models with a category head).
 #[derive(Module, Debug)]
 pub struct LstmDetector {
     /// One table for every code column (each column owns a contiguous block of rows).
@@ -191,8 +262,8 @@ pub struct LstmDetector {
     pub head: Vec<Linear>,
     /// Linear map to one logit.
     pub output: Linear,
-    /// Linear map to one logit per category, from the same features as `output`.
-    pub category: Option<Linear>,
+    /// Softmax over the attack categories, reading what `head` reads.
+    pub category: Option<CategoryHead>,
     #[module(skip)]
     layout: ColumnLayout,
 }
@@ -218,11 +289,12 @@ impl LstmDetector {
     /// Shapes: `[batch_size, seq_length, input_size] -> ([batch_size, 1], [batch_size,
     /// categories])`.
     pub fn outputs(&self, windows: Tensor<3>) -> (Tensor<2>, Option<Tensor<2>>) {
-        let features = self.features(windows);
+        let trunk = self.trunk(windows);
         let category = self
             .category
             .as_ref()
-            .map(|layer| layer.forward(self.dropout.forward(features.clone())));
+            .map(|head| head.logits(trunk.clone(), &self.dropout));
+        let features = self.head_features(trunk);
         (
             self.output.forward(self.dropout.forward(features)),
             category,
@@ -233,14 +305,28 @@ impl LstmDetector {
     ///
     /// Shapes: `[batch_size, seq_length, input_size] -> [batch_size, categories]`.
     pub fn category_probabilities(&self, windows: Tensor<3>) -> Option<Tensor<2>> {
-        let layer = self.category.as_ref()?;
-        let features = self.features(windows);
-        Some(softmax(layer.forward(self.dropout.forward(features)), 1))
+        let head = self.category.as_ref()?;
+        Some(head.probabilities(self.trunk(windows), &self.dropout))
     }
 
-    /// What the output layers read: the head's last activations (the last hidden state
+    /// What the output layer reads: the head's last activations (the last hidden state
     /// alone for the original).
     fn features(&self, windows: Tensor<3>) -> Tensor<2> {
+        self.head_features(self.trunk(windows))
+    }
+
+    /// The shared head over the trunk.
+    fn head_features(&self, trunk: Tensor<2>) -> Tensor<2> {
+        let mut features = trunk;
+        for layer in &self.head {
+            features = relu(layer.forward(self.dropout.forward(features)));
+        }
+        features
+    }
+
+    /// What the heads read: the last hidden state, beside the newest flow's features when the
+    /// network has a head. Shapes: `[batch, steps, input_size] -> [batch, width]`.
+    pub fn trunk(&self, windows: Tensor<3>) -> Tensor<2> {
         let flows = self.flow_features(windows);
         let [batch, steps, width] = flows.dims();
         let newest = (!self.head.is_empty())
@@ -253,14 +339,10 @@ impl LstmDetector {
             last_hidden = Some(state.hidden);
         }
         let last_hidden = last_hidden.expect("an LstmDetector has at least one layer");
-        let mut features = match newest {
+        match newest {
             Some(newest) => Tensor::cat(vec![last_hidden, newest.reshape([batch, width])], 1),
             None => last_hidden,
-        };
-        for layer in &self.head {
-            features = relu(layer.forward(self.dropout.forward(features)));
         }
-        features
     }
 
     /// Where the numeric and code columns sit.

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use flow_features::{Baseline, FitOptions, PreprocessingDescription, Preprocessor};
 use indicatif::{ProgressBar, ProgressStyle};
 use lstm_detector::{
-    Detector, EpochReport, Evaluation, LabeledRows, ModelManifest, TrainingConfig, TrainingObserver,
+    CategoryEpochReport, CategoryTraining, Detector, EpochReport, Evaluation, LabeledRows, ModelManifest, TrainingConfig, TrainingObserver,
 };
 
 use crate::card::{ModelCard, PROTOCOL_NOTE, PreprocessingFit, Protocol, WindowCounts};
@@ -81,13 +81,39 @@ pub struct Args {
     /// Train no category head, even when the rows have an `attack_cat`.
     #[arg(long)]
     no_category_head: bool,
-    /// Weight of the category head's cross-entropy beside the attack output's.
+    /// How the category head is trained: `frozen` (after the detector, on its frozen trunk:
+    /// verdicts as without a head) or `joint` (one loss, shared layers move).
+    #[arg(long, value_enum)]
+    category_training: Option<CategoryTrainingArg>,
+    /// Widths of the category head's own ReLU layers, e.g. `256,128` (`0`: none).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(0..=4096))]
+    category_head_sizes: Option<Vec<u16>>,
+    /// Most epochs of the category head's own stage (frozen training).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    category_epochs: Option<u32>,
+    /// The category stage's patience (frozen training).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    category_patience: Option<u32>,
+    /// Members of the category head, trained apart, logits averaged (frozen training).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=32))]
+    category_members: Option<u32>,
+    /// Dropout of the category head's own stage (frozen training).
+    #[arg(long, value_parser = crate::ranges::dropout)]
+    category_dropout: Option<f64>,
+    /// Weight of the category head's cross-entropy beside the attack output's (joint
+    /// training).
     #[arg(long, value_parser = crate::ranges::category_loss_weight)]
     category_loss_weight: Option<f64>,
     /// Category weights are (windows / (categories · count))^power: 0 weighs every window
     /// alike, 1 every category alike.
     #[arg(long, value_parser = crate::ranges::category_weight_power)]
     category_weight_power: Option<f64>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum CategoryTrainingArg {
+    Frozen,
+    Joint,
 }
 
 impl Args {
@@ -111,13 +137,22 @@ impl Args {
             };
         }
         set!(config; learning_rate, weight_decay, seed, category_loss_weight,
-             category_weight_power; epochs, batch_size, patience;);
+             category_weight_power, category_dropout; epochs, batch_size, patience,
+             category_epochs, category_patience;);
         if self.no_category_head {
             config.network.category_head = false;
         }
-        set!(config.network; dropout; embedding_dim; hidden_sizes, head_sizes);
-        // `--head-sizes 0` asks for no head.
+        if let Some(training) = self.category_training {
+            config.category_training = match training {
+                CategoryTrainingArg::Frozen => CategoryTraining::Frozen,
+                CategoryTrainingArg::Joint => CategoryTraining::Joint,
+            };
+        }
+        set!(config.network; dropout; embedding_dim, category_members;
+             hidden_sizes, head_sizes, category_head_sizes);
+        // `--head-sizes 0` asks for no head (and the same for the category head's layers).
         config.network.head_sizes.retain(|&width| width > 0);
+        config.network.category_head_sizes.retain(|&width| width > 0);
         Ok(config)
     }
 }
@@ -204,7 +239,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     );
 
     let started = Instant::now();
-    let mut progress = Progress::new(config.epochs)?;
+    let mut progress = Progress::new()?;
     let trained = lstm_detector::train(
         &config,
         architecture,
@@ -270,6 +305,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         training: config,
         history: trained.history,
         best_epoch: trained.best_epoch,
+        category_history: trained.category_history,
+        best_category_epochs: trained.best_category_epochs,
+        category_calibration: trained.category_calibration,
         training_seconds,
         windows: WindowCounts {
             train: train_rows.windows(),
@@ -320,15 +358,23 @@ fn check_category_names(names: Vec<String>) -> anyhow::Result<Vec<String>> {
 /// A progress bar over the batches of each epoch, and one line per finished epoch.
 struct Progress {
     bar: ProgressBar,
-    epochs: usize,
 }
 
 impl Progress {
-    fn new(epochs: usize) -> anyhow::Result<Self> {
+    fn new() -> anyhow::Result<Self> {
         let bar = ProgressBar::new(0).with_style(ProgressStyle::with_template(
             "epoch {prefix} [{bar:30}] {pos}/{len} batches, loss {msg}, {elapsed}",
         )?);
-        Ok(Self { bar, epochs })
+        Ok(Self { bar })
+    }
+    /// Prints a line above the bar.
+    fn line(&self, line: String) {
+        // A hidden bar (no terminal) drops its printed lines.
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
     }
 }
 
@@ -337,7 +383,8 @@ impl TrainingObserver for Progress {
         if done == 1 {
             self.bar.reset();
             self.bar.set_length(total as u64);
-            self.bar.set_prefix(format!("{epoch}/{}", self.epochs));
+            // The category head's own stage counts its epochs from 1 again.
+            self.bar.set_prefix(format!("{epoch}"));
         }
         self.bar.set_position(done as u64);
         self.bar.set_message(format!("{loss:.4}"));
@@ -355,14 +402,24 @@ impl TrainingObserver for Progress {
             r.learning_rate,
             r.seconds
         );
-        // A hidden bar (no terminal) drops its printed lines.
-        if self.bar.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            self.bar.println(line);
-        }
+        self.line(line);
+    }
+
+    fn category_epoch(&mut self, r: &CategoryEpochReport) {
+        self.line(format!(
+            "category member {} epoch {:>2}: train loss {:.4}, validation loss {:.4}, accuracy \
+             {:.4}, lr {:.2e}, {:.1} s",
+            r.member,
+            r.epoch,
+            r.train_loss,
+            r.validation_loss,
+            r.validation_accuracy,
+            r.learning_rate,
+            r.seconds
+        ));
     }
 }
+
 
 /// A training configuration from JSON text; see [`training_config`].
 fn parse_config(text: &str) -> anyhow::Result<TrainingConfig> {

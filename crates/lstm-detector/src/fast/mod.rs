@@ -45,8 +45,9 @@ pub(crate) struct FastNetwork {
     layers: Vec<FastLstm>,
     head: Vec<Dense>,
     output: Dense,
-    /// The category head, reading what `output` reads.
-    category: Option<Dense>,
+    /// The category head's members (ReLU layers and output, their logits averaged), reading
+    /// what `head` reads.
+    category: Option<Vec<(Vec<Dense>, Dense)>>,
     threads: usize,
 }
 
@@ -113,7 +114,18 @@ impl FastNetwork {
             layers,
             head: model.head.iter().map(Dense::new).collect::<Result<_>>()?,
             output: Dense::new(&model.output)?,
-            category: model.category.as_ref().map(Dense::new).transpose()?,
+            category: model
+                .category
+                .as_ref()
+                .map(|head| {
+                    (head.members.iter())
+                        .map(|member| -> Result<_> {
+                            let layers = member.layers.iter().map(Dense::new);
+                            Ok((layers.collect::<Result<_>>()?, Dense::new(&member.output)?))
+                        })
+                        .collect::<Result<Vec<_>>>()
+                })
+                .transpose()?,
             threads,
         })
     }
@@ -124,7 +136,9 @@ impl FastNetwork {
 
     /// Categories the category head scores (0 without one).
     fn categories(&self) -> usize {
-        self.category.as_ref().map_or(0, |c| c.d_output)
+        (self.category.as_ref())
+            .and_then(|members| members.first())
+            .map_or(0, |(_, output)| output.d_output)
     }
 
     /// Outputs per window: the attack probability, then the category probabilities.
@@ -247,48 +261,52 @@ impl FastNetwork {
             sequence = outputs;
         }
 
-        // Head: [last hidden state, newest flow] through ReLU layers, then the output.
-        let mut features = hidden;
-        let mut d_features = self.layers.last().map_or(0, |l| l.d_hidden);
+        // The trunk: [last hidden state, newest flow] (the hidden state alone without a head).
+        let mut trunk = hidden;
+        let d_trunk = self.layers.last().map_or(0, |l| l.d_hidden);
         if !self.head.is_empty() {
             let width = self.flow_features();
-            let joined_width = d_features + width;
+            let joined_width = d_trunk + width;
             let mut joined = vec![0.0; batch * joined_width];
             for ((row, h), window) in joined
                 .chunks_exact_mut(joined_width)
-                .zip(features.chunks_exact(d_features))
+                .zip(trunk.chunks_exact(d_trunk))
                 .zip(windows.chunks_exact(steps * self.input_columns))
             {
-                let (state, flow) = row.split_at_mut(d_features);
+                let (state, flow) = row.split_at_mut(d_trunk);
                 state.copy_from_slice(h);
                 self.embed_flow(&window[(steps - 1) * self.input_columns..], flow);
             }
-            features = joined;
-            d_features = joined_width;
-            for layer in &self.head {
-                let mut next = vec![0.0; batch * layer.d_output];
-                layer.apply(&features, batch, &mut next);
-                next.iter_mut().for_each(|x| *x = x.max(0.0));
-                features = next;
-                d_features = layer.d_output;
+            trunk = joined;
+        }
+        if let Some(members) = &self.category {
+            let categories = width - 1;
+            let mut logits = vec![0.0; batch * categories];
+            for (layers, output) in members {
+                let hidden = relu_layers(layers, &trunk, batch);
+                let member = apply(output, hidden.as_deref().unwrap_or(&trunk), batch);
+                logits.iter_mut().zip(member).for_each(|(sum, z)| *sum += z);
             }
-        }
-        debug_assert_eq!(d_features, self.output.d_input);
-        let mut logits = vec![0.0; batch];
-        self.output.apply(&features, batch, &mut logits);
-        for (row, z) in out.chunks_exact_mut(width).zip(logits) {
-            row[0] = sigmoid(z);
-        }
-        if let Some(category) = &self.category {
-            let mut logits = vec![0.0; batch * category.d_output];
-            category.apply(&features, batch, &mut logits);
+            if members.len() > 1 {
+                let scale = 1.0 / members.len() as f32;
+                logits.iter_mut().for_each(|z| *z *= scale);
+            }
             for (row, logits) in out
                 .chunks_exact_mut(width)
-                .zip(logits.chunks_exact_mut(category.d_output))
+                .zip(logits.chunks_exact_mut(categories))
             {
                 softmax_in_place(logits);
                 row[1..].copy_from_slice(logits);
             }
+        }
+        let features = relu_layers(&self.head, &trunk, batch);
+        let features = features.as_deref().unwrap_or(&trunk);
+        debug_assert_eq!(features.len(), batch * self.output.d_input);
+        for (row, z) in out
+            .chunks_exact_mut(width)
+            .zip(apply(&self.output, features, batch))
+        {
+            row[0] = sigmoid(z);
         }
     }
 
@@ -352,6 +370,26 @@ impl FastNetwork {
     }
 }
 
+/// `input` through ReLU `layers`; `None` when there are none (the input is the output).
+#[inline(always)]
+fn relu_layers(layers: &[Dense], input: &[f32], batch: usize) -> Option<Vec<f32>> {
+    let mut features: Option<Vec<f32>> = None;
+    for layer in layers {
+        let mut next = apply(layer, features.as_deref().unwrap_or(input), batch);
+        next.iter_mut().for_each(|x| *x = x.max(0.0));
+        features = Some(next);
+    }
+    features
+}
+
+/// `layer` applied to `batch` rows of `input`.
+#[inline(always)]
+fn apply(layer: &Dense, input: &[f32], batch: usize) -> Vec<f32> {
+    let mut out = vec![0.0; batch * layer.d_output];
+    layer.apply(input, batch, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use flow_features::read_flows;
@@ -359,7 +397,8 @@ mod tests {
     use crate::Detector;
 
     /// The portable path (SSE2, no FMA) runs only on CPUs without AVX2 in normal use: here it
-    /// runs on every machine, against Burn, on both shipped models and real rows.
+    /// runs on every machine, against Burn, on both shipped models and real rows (attack and,
+    /// where the model has one, category probabilities).
     #[test]
     fn the_portable_path_scores_as_burn_on_every_machine() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
@@ -376,17 +415,31 @@ mod tests {
             let steps = detector.sequence_length();
             let matrix = detector.preprocessor().encode(&flows).unwrap();
             let windows = crate::WindowBatch::sliding(&matrix, steps);
-            let mut portable = vec![0.0; windows.len()]; // the shipped models have no category head
-            detector
-                .fast_network()
-                .forward_with::<false>(windows.values(), steps, &mut portable);
+            let network = detector.fast_network();
+            let width = network.out_width();
+            let mut out = vec![0.0; windows.len() * width];
+            network.forward_with::<false>(windows.values(), steps, &mut out);
+            let portable: Vec<f32> = out.iter().step_by(width).copied().collect();
+            let largest = |a: &[f32], b: &[f32]| {
+                assert_eq!(a.len(), b.len());
+                a.iter()
+                    .zip(b)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f32::max)
+            };
             let burn = crate::compat::burn_probabilities(&detector, &windows).unwrap();
-            let largest = portable
-                .iter()
-                .zip(&burn)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f32::max);
-            assert!(largest < 1e-5, "{name}: {largest}");
+            let difference = largest(&portable, &burn);
+            assert!(difference < 1e-5, "{name}: {difference}");
+            if let Some(burn) =
+                crate::compat::burn_category_probabilities(&detector, &windows).unwrap()
+            {
+                let categories: Vec<f32> = out
+                    .chunks_exact(width)
+                    .flat_map(|row| row[1..].to_vec())
+                    .collect();
+                let difference = largest(&categories, &burn);
+                assert!(difference < 1e-5, "{name} categories: {difference}");
+            }
             assert!(portable.iter().any(|&p| p > 0.5) && portable.iter().any(|&p| p < 0.5));
         }
     }

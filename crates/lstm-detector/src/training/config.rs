@@ -26,6 +26,12 @@ pub struct NetworkConfig {
     /// Train a category head beside the attack output when the rows carry categories.
     #[config(default = true)]
     pub category_head: bool,
+    /// Widths of the category head's own ReLU layers over `[last hidden state, newest flow]`.
+    #[config(default = "vec![256, 128]")]
+    pub category_head_sizes: Vec<usize>,
+    /// Members of the category head, trained apart and averaged (frozen training).
+    #[config(default = 1)]
+    pub category_members: usize,
 }
 
 impl NetworkConfig {
@@ -52,6 +58,10 @@ impl NetworkConfig {
             .with_dropout(self.dropout)
             .with_embedding(embedding)
             .with_head_sizes((!self.head_sizes.is_empty()).then(|| self.head_sizes.clone()))
+            .with_category_head_sizes(
+                (!self.category_head_sizes.is_empty()).then(|| self.category_head_sizes.clone()),
+            )
+            .with_category_members((self.category_members > 1).then_some(self.category_members))
     }
 
     fn check(&self) -> Result<()> {
@@ -62,10 +72,20 @@ impl NetworkConfig {
                 self.hidden_sizes
             ));
         }
-        if !self.head_sizes.iter().all(|w| width.contains(w)) {
+        for (name, sizes) in [
+            ("head_sizes", &self.head_sizes),
+            ("category_head_sizes", &self.category_head_sizes),
+        ] {
+            if !sizes.iter().all(|w| width.contains(w)) {
+                return fail(format!(
+                    "{name} must be widths of 1 to {MAX_WIDTH}, got {sizes:?}"
+                ));
+            }
+        }
+        if !(1..=MAX_MEMBERS).contains(&self.category_members) {
             return fail(format!(
-                "head_sizes must be widths of 1 to {MAX_WIDTH}, got {:?}",
-                self.head_sizes
+                "category_members must be 1 to {MAX_MEMBERS}, got {}",
+                self.category_members
             ));
         }
         if !(1..=MAX_EMBEDDING_DIM).contains(&self.embedding_dim) {
@@ -79,6 +99,18 @@ impl NetworkConfig {
         }
         Ok(())
     }
+}
+
+/// How [`train`](crate::train) fits a category head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CategoryTraining {
+    /// First the detector alone, then the category head on its frozen trunk, with its own
+    /// early stopping: the attack output is exactly the detector's without a head.
+    Frozen,
+    /// One network and one loss (the attack output's plus the weighted category loss): the
+    /// category gradients also move the shared LSTM and embeddings.
+    Joint,
 }
 
 /// Hyper-parameters of [`train`](crate::train). The defaults are the shipped model's.
@@ -106,8 +138,23 @@ pub struct TrainingConfig {
     /// are kept.
     #[config(default = 5)]
     pub patience: usize,
-    /// Weight of the category head's cross-entropy beside the attack output's (a category
-    /// head only).
+    /// How the category head is trained beside the attack output.
+    #[config(default = "CategoryTraining::Frozen")]
+    pub category_training: CategoryTraining,
+    /// Most passes of the category head's own stage (frozen training; each is a small
+    /// fraction of a detector epoch).
+    #[config(default = 40)]
+    pub category_epochs: usize,
+    /// The category stage's `patience` (its validation loss is noisier: smaller windows of
+    /// rare categories).
+    #[config(default = 10)]
+    pub category_patience: usize,
+    /// Dropout before each layer of the category head in its own stage (frozen training;
+    /// joint training uses the network's).
+    #[config(default = 0.4)]
+    pub category_dropout: f64,
+    /// Weight of the category head's cross-entropy beside the attack output's (joint
+    /// training only).
     #[config(default = 1.0)]
     pub category_loss_weight: f64,
     /// Each category's weight in that cross-entropy is `(windows / (categories · its
@@ -131,8 +178,14 @@ impl TrainingConfig {
     /// ```
     pub fn check(&self) -> Result<()> {
         self.network.check()?;
-        if self.epochs == 0 || self.batch_size == 0 {
-            return fail("batch_size and epochs must be positive".into());
+        if self.epochs == 0 || self.category_epochs == 0 || self.batch_size == 0 {
+            return fail("batch_size, epochs and category_epochs must be positive".into());
+        }
+        if !(0.0..1.0).contains(&self.category_dropout) {
+            return fail(format!(
+                "category_dropout must be in [0, 1), got {}",
+                self.category_dropout
+            ));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return fail(format!(
@@ -168,6 +221,8 @@ fn fail(message: String) -> Result<()> {
 
 /// Widest LSTM or head layer [`TrainingConfig::check`] accepts.
 const MAX_WIDTH: usize = 4096;
+/// Most category head members [`TrainingConfig::check`] accepts.
+const MAX_MEMBERS: usize = 32;
 /// Widest embedding [`TrainingConfig::check`] accepts.
 const MAX_EMBEDDING_DIM: usize = 256;
 

@@ -1,11 +1,16 @@
 //! Training a detector with Burn's autodiff on the CPU: AdamW, cosine learning-rate decay,
-//! binary cross-entropy on logits (plus, with a category head, a class-weighted cross-entropy
-//! over the categories), early stopping on a validation part.
+//! binary cross-entropy on logits, early stopping on a validation part; a category head is
+//! fitted with a class-weighted cross-entropy, on the frozen detector or jointly with it
+//! ([`CategoryTraining`]).
 //!
 //! - [`config`] – [`TrainingConfig`] and the [`NetworkConfig`] nested in it;
 //! - [`rows`] – [`LabeledRows`], the encoded rows windows are cut from;
-//! - [`loss`] – the losses and the learning-rate schedule.
+//! - [`loss`] – the losses and the learning-rate schedule;
+//! - [`category`] – the category head's own stage on a frozen detector;
+//! - [`calibration`] – its output layer's adjustment on the validation windows.
 
+mod calibration;
+mod category;
 mod config;
 mod loss;
 mod rows;
@@ -21,7 +26,9 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-pub use config::{NetworkConfig, TrainingConfig};
+pub use calibration::Calibration;
+pub use category::CategoryEpochReport;
+pub use config::{CategoryTraining, NetworkConfig, TrainingConfig};
 pub use rows::LabeledRows;
 
 use crate::denormals::FlushDenormals;
@@ -65,6 +72,9 @@ pub trait TrainingObserver {
     fn batch(&mut self, _epoch: usize, _done: usize, _total: usize, _loss: f64) {}
     /// An epoch ended.
     fn epoch(&mut self, _report: &EpochReport) {}
+    /// An epoch of the category head's own stage ended (frozen training; its batches are
+    /// reported through [`batch`](Self::batch) too).
+    fn category_epoch(&mut self, _report: &CategoryEpochReport) {}
 }
 
 impl TrainingObserver for () {}
@@ -80,6 +90,13 @@ pub struct TrainedModel {
     pub history: Vec<EpochReport>,
     /// The epoch whose weights were kept.
     pub best_epoch: usize,
+    /// One report per epoch of the category head's own stage (frozen training), else empty.
+    pub category_history: Vec<CategoryEpochReport>,
+    /// Each category head member's kept epoch (frozen training), else empty.
+    pub best_category_epochs: Vec<usize>,
+    /// How the category head's output layer was adjusted on the validation windows (frozen
+    /// training).
+    pub category_calibration: Option<Calibration>,
 }
 
 /// Trains a network on `train` windows, stopping early on `validation`'s loss.
@@ -106,6 +123,9 @@ pub fn train(
         ));
     }
     let categories = check_categories(&architecture, train, validation)?;
+    let frozen = categories > 0 && config.category_training == CategoryTraining::Frozen;
+    // Categories the first stage trains (none when the head comes after, on the frozen net).
+    let joint_categories = if frozen { 0 } else { categories };
     // Burn's CPU backend keeps one process-wide random stream (weights, dropout masks):
     // trainings running side by side would interleave their draws and lose reproducibility.
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -118,7 +138,11 @@ pub fn train(
     let device = plain.clone().autodiff();
     device.seed(config.seed);
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let mut model = architecture.init(&device);
+    let mut model = if frozen {
+        architecture.without_categories().init(&device)
+    } else {
+        architecture.init(&device)
+    };
     let mut optimizer = AdamWConfig::new()
         .with_weight_decay(config.weight_decay as f32)
         .init();
@@ -170,7 +194,10 @@ pub fn train(
         let mut validation_loss = mean_log_loss(&probabilities, validation_labels);
         let evaluation = Evaluation::new(&probabilities, validation_labels, 0.5);
         let (mut validation_category_loss, mut validation_category_accuracy) = (None, None);
-        if let Some(truth) = validation.window_categories().filter(|_| categories > 0) {
+        if let Some(truth) = validation
+            .window_categories()
+            .filter(|_| joint_categories > 0)
+        {
             let loss = mean_category_loss(&category_probabilities, truth, &weights);
             validation_loss += config.category_loss_weight * loss;
             validation_category_loss = Some(loss);
@@ -205,12 +232,32 @@ pub fn train(
             break;
         }
     }
-    let (_, best_epoch, model) = best.expect("at least one epoch ran");
+    let (_, best_epoch, mut model) = best.expect("at least one epoch ran");
+    let (mut category_history, mut best_category_epochs) = (Vec::new(), Vec::new());
+    let mut category_calibration = None;
+    if frozen {
+        let parts = (train, validation);
+        let fitted = category::fit_head(config, &architecture, &model, parts, &weights, &mut rng, observer)?;
+        if let Some(fitted) = fitted {
+            model.category = Some(fitted.head);
+            category_history = fitted.history;
+            best_category_epochs = fitted.best_epochs;
+            category_calibration = Some(fitted.calibration);
+        }
+    }
+    let architecture = if categories > 0 {
+        architecture
+    } else {
+        architecture.without_categories()
+    };
     Ok(TrainedModel {
         model,
         architecture,
         history,
         best_epoch,
+        category_history,
+        best_category_epochs,
+        category_calibration,
     })
 }
 
@@ -241,7 +288,7 @@ fn outputs(
 }
 
 /// Share of windows whose most likely category (rows of `count` probabilities) is `truth`.
-fn category_accuracy(probabilities: &[f32], truth: &[u8], count: usize) -> f64 {
+pub(super) fn category_accuracy(probabilities: &[f32], truth: &[u8], count: usize) -> f64 {
     let right = probabilities
         .chunks_exact(count)
         .zip(truth)
