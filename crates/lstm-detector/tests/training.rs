@@ -4,7 +4,7 @@ use flow_features::{
     FitOptions, FlowRecord, PreprocessingDescription, Preprocessor, Split, read_flows,
 };
 use lstm_detector::{
-    Backend, Detector, LabeledRows, ModelManifest, NetworkConfig, TrainedModel, TrainingConfig,
+    Backend, CategoryTraining, Detector, LabeledRows, ModelManifest, NetworkConfig, TrainedModel, TrainingConfig,
     train,
 };
 
@@ -117,32 +117,67 @@ fn a_short_run_lowers_the_loss_and_repeats_exactly_for_a_seed() {
     assert_ne!(losses(&first), losses(&run(&data, &small_config(4))));
 }
 
-#[test]
-fn a_trained_model_scores_the_same_after_a_round_trip_through_its_directory() {
-    let data = data_with(true);
-    let mut config = small_config(5);
-    config.epochs = 2;
-    let trained = run(&data, &config);
-    // The category head learns beside the attack output: better than always naming the
-    // most frequent category.
-    let names = data.categories.as_ref().unwrap();
-    let truth = data.validation.window_categories().unwrap();
-    let majority = truth.iter().filter(|&&c| c == 0).count() as f64 / truth.len() as f64;
-    let accuracy = trained.history[1].validation_category_accuracy.unwrap();
-    assert!(accuracy > majority + 0.1, "{accuracy} vs {majority}");
+/// The attack probabilities of `model` on the validation windows.
+fn probabilities(data: &Data, model: TrainedModel) -> Vec<f32> {
+    detector(data, model)
+        .predict_sliding(&data.validation.rows, 256)
+        .unwrap()
+        .iter()
+        .map(|p| p.probability)
+        .collect()
+}
+
+fn detector(data: &Data, trained: TrainedModel) -> Detector {
     let manifest = ModelManifest {
         id: "fixture".into(),
         description: String::new(),
         architecture: trained.architecture.clone(),
         threshold: 0.5,
     };
-    let detector = Detector::from_parts(
+    Detector::from_parts(
         trained.model,
         data.preprocessor.clone(),
         manifest,
         Backend::default().device(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn a_frozen_category_head_leaves_every_verdict_as_the_detector_alone_gives_it() {
+    let config = small_config(5).with_epochs(2).with_category_epochs(3);
+    let alone = probabilities(&data(), run(&data(), &config));
+    let data = data_with(true);
+    let trained = run(&data, &config.clone().with_category_members(2));
+    assert_eq!(trained.best_category_epochs.len(), 2);
+    assert!(trained.history.iter().all(|r| r.validation_category_loss.is_none()));
+    let calibration = trained.category_calibration.unwrap();
+    assert!((0.0..=1.0).contains(&calibration.tilt_removed), "{calibration:?}");
+    assert!(calibration.temperature > 0.0, "{calibration:?}");
+    // Better than always naming the most frequent category.
+    let truth = data.validation.window_categories().unwrap();
+    let majority = truth.iter().filter(|&&c| c == 0).count() as f64 / truth.len() as f64;
+    let accuracy = trained.category_history.last().unwrap().validation_accuracy;
+    assert!(accuracy > majority + 0.1, "{accuracy} vs {majority}");
+    assert_eq!(probabilities(&data, trained), alone);
+}
+
+#[test]
+fn a_trained_model_scores_the_same_after_a_round_trip_through_its_directory() {
+    let data = data_with(true);
+    // Joint training: the category loss moves the shared layers too.
+    let config = small_config(5)
+        .with_epochs(2)
+        .with_category_training(CategoryTraining::Joint);
+    let trained = run(&data, &config);
+    assert!(trained.category_history.is_empty() && trained.category_calibration.is_none());
+    let names = data.categories.as_ref().unwrap();
+    let truth = data.validation.window_categories().unwrap();
+    let majority = truth.iter().filter(|&&c| c == 0).count() as f64 / truth.len() as f64;
+    let accuracy = trained.history[1].validation_category_accuracy.unwrap();
+    assert!(accuracy > majority + 0.1, "{accuracy} vs {majority}");
+    let architecture = trained.architecture.clone();
+    let detector = detector(&data, trained);
     let dir = tempfile::tempdir().unwrap();
     detector.write_dir(dir.path()).unwrap();
     let reloaded = Detector::from_dir(dir.path()).unwrap();
@@ -154,7 +189,7 @@ fn a_trained_model_scores_the_same_after_a_round_trip_through_its_directory() {
             .collect()
     };
     assert_eq!(score(&detector), score(&reloaded));
-    assert_eq!(reloaded.manifest().architecture, trained.architecture);
+    assert_eq!(reloaded.manifest().architecture, architecture);
     assert_eq!(reloaded.categories(), Some(names.as_slice()));
     // The fast forward's category probabilities are Burn's, and every verdict names one.
     let windows = lstm_detector::WindowBatch::sliding(&data.validation.rows, 10);
@@ -171,10 +206,12 @@ fn a_trained_model_scores_the_same_after_a_round_trip_through_its_directory() {
     assert!(largest < 1e-5, "{largest}");
     let verdicts = reloaded.predict_batch(&windows).unwrap();
     for (verdict, row) in verdicts.iter().zip(fast.chunks_exact(names.len())) {
-        let category = verdict.category.as_ref().unwrap();
-        let best = row.iter().copied().fold(0.0, f32::max);
-        assert_eq!(category.probability, best);
-        assert_eq!(category.top.len(), 3);
         assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        let category = verdict.category.as_ref().unwrap();
+        // The category is on the verdict's side; the top 3 are the most likely of all.
+        assert_eq!(category.is_normal(), !verdict.is_attack(), "{verdict:?}");
+        assert_eq!(category.top.len(), 3);
+        assert!((0.0..=category.top[0].probability).contains(&category.probability));
+        assert!(category.top.windows(2).all(|w| w[0].probability >= w[1].probability));
     }
 }

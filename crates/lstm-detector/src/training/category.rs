@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::calibration::Calibration;
 use super::loss::{cosine, mean_category_loss, scalar, weighted_cross_entropy};
 use super::{LabeledRows, TrainingConfig, TrainingObserver};
+use crate::category_evaluation::CategoryEvaluation;
 use crate::category_head::{CategoryHead, CategoryMember};
 use crate::error::Result;
 use crate::model::{LstmDetector, LstmDetectorConfig};
@@ -94,7 +95,7 @@ struct Parts<'a> {
 
 /// Fits `architecture`'s category head on `detector` (trained, frozen) with the optimizer
 /// settings of `config` (its `category_epochs` and `category_dropout`): each member in turn,
-/// stopping early on the validation windows' weighted cross-entropy; then the calibration of
+/// stopping early on the validation windows' weighted plus macro F1; then the calibration of
 /// the averaged head.
 pub(super) fn fit_head(
     config: &TrainingConfig,
@@ -208,8 +209,17 @@ fn fit_member(
         };
         observer.category_epoch(&report);
         history.push(report);
-        if best.as_ref().is_none_or(|(l, _, _)| validation_loss < *l) {
-            best = Some((validation_loss, epoch, snapshot));
+        // Kept: the epoch whose most likely categories score best (weighted plus macro F1);
+        // the weighted loss keeps falling after they stop improving.
+        let predicted: Vec<usize> = (probabilities.chunks_exact(weights.len()))
+            .map(crate::category_evaluation::argmax)
+            .collect();
+        let names = architecture.categories.as_deref().unwrap_or_default();
+        let all_right = vec![true; predicted.len()];
+        let e = CategoryEvaluation::new(names, &predicted, parts.validation_truth, &all_right);
+        let criterion = -(e.weighted_f1 + e.macro_f1);
+        if best.as_ref().is_none_or(|(l, _, _)| criterion < *l) {
+            best = Some((criterion, epoch, snapshot));
         } else if best
             .as_ref()
             .is_some_and(|(_, best_epoch, _)| epoch - best_epoch >= config.category_patience)

@@ -30,7 +30,7 @@ pub struct NetworkConfig {
     #[config(default = "vec![256, 128]")]
     pub category_head_sizes: Vec<usize>,
     /// Members of the category head, trained apart and averaged (frozen training).
-    #[config(default = 1)]
+    #[config(default = 3)]
     pub category_members: usize,
 }
 
@@ -151,7 +151,7 @@ pub struct TrainingConfig {
     pub category_patience: usize,
     /// Dropout before each layer of the category head in its own stage (frozen training;
     /// joint training uses the network's).
-    #[config(default = 0.4)]
+    #[config(default = 0.15)]
     pub category_dropout: f64,
     /// Weight of the category head's cross-entropy beside the attack output's (joint
     /// training only).
