@@ -131,8 +131,14 @@ async fn the_sample_request_gets_a_checked_explanation_from_the_default_detector
     let name = category["name"].as_str().unwrap();
     let probability = category["probability"].as_f64().unwrap();
     let reading = format!("(probability {probability:.3})");
-    assert!(summary.contains("category head") && summary.contains(&reading), "{summary}");
-    assert!(name == "Normal" || summary.contains(name), "{name}: {summary}");
+    assert!(
+        summary.contains("category head") && summary.contains(&reading),
+        "{summary}"
+    );
+    assert!(
+        name == "Normal" || summary.contains(name),
+        "{name}: {summary}"
+    );
     println!(
         "source {}, failed {}: {}",
         got["explanation"]["source"],

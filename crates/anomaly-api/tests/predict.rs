@@ -84,7 +84,9 @@ async fn the_default_detector_is_the_model_trained_in_rust() {
     assert_eq!(got["class"], expected.class);
     // The category head's reading, as the library gives it: the most likely category, its
     // probability and the top three.
-    let category = expected.category.expect("the default model has a category head");
+    let category = expected
+        .category
+        .expect("the default model has a category head");
     assert_eq!(got["attack_category"]["name"], category.name.as_str());
     assert_eq!(
         got["attack_category"]["probability"].as_f64().unwrap() as f32,
@@ -94,7 +96,10 @@ async fn the_default_detector_is_the_model_trained_in_rust() {
     assert_eq!(top.len(), 3);
     assert_eq!(top[0]["name"], category.top[0].name.as_str());
     let names = detector.categories().unwrap();
-    assert!(names.len() == 10 && names.contains(&"Exploits".to_owned()), "{names:?}");
+    assert!(
+        names.len() == 10 && names.contains(&"Exploits".to_owned()),
+        "{names:?}"
+    );
 
     // A protocol never seen in training is scored through the shared unknown code, and a huge
     // but finite counter is fine after log scaling; the strict original rejects both.

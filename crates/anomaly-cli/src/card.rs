@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context;
-use lstm_detector::{Calibration, CategoryEpochReport, CategoryTraining, EpochReport, Evaluation, TrainingConfig};
+use lstm_detector::{
+    Calibration, CategoryEpochReport, CategoryTraining, EpochReport, Evaluation, TrainingConfig,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::categories::CategoryReport;

@@ -198,7 +198,11 @@ pub fn confusion_png(path: &Path, title: &str, e: &CategoryEvaluation) -> anyhow
         let total: usize = row.iter().sum();
         let y = n - 1 - actual;
         for (predicted, &count) in row.iter().enumerate() {
-            let share = if total > 0 { count as f64 / total as f64 } else { 0.0 };
+            let share = if total > 0 {
+                count as f64 / total as f64
+            } else {
+                0.0
+            };
             let fill = RGBColor(
                 (255.0 - 215.0 * share) as u8,
                 (255.0 - 150.0 * share) as u8,
@@ -206,7 +210,10 @@ pub fn confusion_png(path: &Path, title: &str, e: &CategoryEvaluation) -> anyhow
             );
             let cell = [
                 (SegmentValue::Exact(predicted), SegmentValue::Exact(y)),
-                (SegmentValue::Exact(predicted + 1), SegmentValue::Exact(y + 1)),
+                (
+                    SegmentValue::Exact(predicted + 1),
+                    SegmentValue::Exact(y + 1),
+                ),
             ];
             chart
                 .draw_series(std::iter::once(Rectangle::new(cell, fill.filled())))

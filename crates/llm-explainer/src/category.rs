@@ -21,36 +21,38 @@ pub(crate) fn listing(category: &AttackCategory) -> String {
 pub(crate) fn sentence(verdict: &Verdict, language: Language) -> Option<String> {
     let category = verdict.category.as_ref()?;
     let (name, p) = (&category.name, category.probability);
-    Some(match (language, verdict.is_attack(), category.is_normal()) {
-        (Language::English, true, false) => format!(
-            "Its category head reads the flow as {name} (probability {p:.3})."
-        ),
-        (Language::English, true, true) => format!(
-            "Its category head, a separate output, reads the flow as normal traffic \
+    Some(
+        match (language, verdict.is_attack(), category.is_normal()) {
+            (Language::English, true, false) => {
+                format!("Its category head reads the flow as {name} (probability {p:.3}).")
+            }
+            (Language::English, true, true) => format!(
+                "Its category head, a separate output, reads the flow as normal traffic \
              (probability {p:.3}): the two disagree, so the kind of attack is unknown."
-        ),
-        (Language::English, false, true) => format!(
-            "Its category head agrees: normal traffic (probability {p:.3})."
-        ),
-        (Language::English, false, false) => format!(
-            "Its category head, a separate output, reads the flow as {name} (probability \
+            ),
+            (Language::English, false, true) => {
+                format!("Its category head agrees: normal traffic (probability {p:.3}).")
+            }
+            (Language::English, false, false) => format!(
+                "Its category head, a separate output, reads the flow as {name} (probability \
              {p:.3}), against the verdict."
-        ),
-        (Language::French, true, false) => format!(
-            "Sa tête de catégorie classe le flux en {name} (probabilité {p:.3})."
-        ),
-        (Language::French, true, true) => format!(
-            "Sa tête de catégorie, une sortie distincte, classe le flux en trafic normal \
+            ),
+            (Language::French, true, false) => {
+                format!("Sa tête de catégorie classe le flux en {name} (probabilité {p:.3}).")
+            }
+            (Language::French, true, true) => format!(
+                "Sa tête de catégorie, une sortie distincte, classe le flux en trafic normal \
              (probabilité {p:.3}) : les deux divergent, le type d'attaque est donc inconnu."
-        ),
-        (Language::French, false, true) => format!(
-            "Sa tête de catégorie concorde : trafic normal (probabilité {p:.3})."
-        ),
-        (Language::French, false, false) => format!(
-            "Sa tête de catégorie, une sortie distincte, classe le flux en {name} (probabilité \
+            ),
+            (Language::French, false, true) => {
+                format!("Sa tête de catégorie concorde : trafic normal (probabilité {p:.3}).")
+            }
+            (Language::French, false, false) => format!(
+                "Sa tête de catégorie, une sortie distincte, classe le flux en {name} (probabilité \
              {p:.3}), contre le verdict."
-        ),
-    })
+            ),
+        },
+    )
 }
 
 /// The first next step of an attack verdict whose category head names a kind of attack: what
@@ -94,7 +96,9 @@ pub(crate) fn next_step(verdict: &Verdict, language: Language) -> Option<String>
             "La tête de catégorie classe ce flux en {name} ({p:.3}{}) : {advice}",
             if hedge { ", une lecture faible" } else { "" }
         ),
-        (Language::French, None) => format!("La tête de catégorie classe ce flux en {name} ({p:.3})."),
+        (Language::French, None) => {
+            format!("La tête de catégorie classe ce flux en {name} ({p:.3}).")
+        }
     })
 }
 
@@ -192,8 +196,9 @@ mod tests {
 
     fn verdict(probability: f32, names: &[&str], probabilities: &[f32]) -> Verdict {
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        Verdict::from_probability(probability, 0.5)
-            .with_category(Some(AttackCategory::from_probabilities(&names, probabilities)))
+        Verdict::from_probability(probability, 0.5).with_category(Some(
+            AttackCategory::from_probabilities(&names, probabilities),
+        ))
     }
 
     #[test]
@@ -201,12 +206,22 @@ mod tests {
         let names = ["Normal", "Exploits", "DoS"];
         let agree = verdict(0.9, &names, &[0.1, 0.7, 0.2]);
         let text = sentence(&agree, Language::English).unwrap();
-        assert_eq!(text, "Its category head reads the flow as Exploits (probability 0.700).");
+        assert_eq!(
+            text,
+            "Its category head reads the flow as Exploits (probability 0.700)."
+        );
         assert!(!text.contains("DoS"));
         let disagree = verdict(0.9, &names, &[0.6, 0.3, 0.1]);
         let text = sentence(&disagree, Language::English).unwrap();
-        assert!(text.contains("disagree") && !text.contains("Exploits"), "{text}");
-        assert!(next_step(&disagree, Language::English).unwrap().contains("do not assume"));
+        assert!(
+            text.contains("disagree") && !text.contains("Exploits"),
+            "{text}"
+        );
+        assert!(
+            next_step(&disagree, Language::English)
+                .unwrap()
+                .contains("do not assume")
+        );
         assert!(sentence(&Verdict::from_probability(0.9, 0.5), Language::English).is_none());
         let step = next_step(&agree, Language::French).unwrap();
         assert!(step.starts_with("La tête de catégorie classe ce flux en Exploits (0.700)"));

@@ -76,7 +76,12 @@ pub fn explanation_messages(evidence: &Evidence, language: Language) -> Vec<Chat
         text.verdict, text.probability, verdict.probability, text.threshold, verdict.threshold
     );
     if let Some(category) = &verdict.category {
-        let _ = writeln!(user, "{} {}.", text.category, crate::category::listing(category));
+        let _ = writeln!(
+            user,
+            "{} {}.",
+            text.category,
+            crate::category::listing(category)
+        );
     }
     let features: Vec<_> = evidence.cited_features().take(CITED_INFLUENCES).collect();
     let flows: Vec<_> = evidence.cited_flows().take(CITED_INFLUENCES).collect();

@@ -332,7 +332,10 @@ impl Detector {
             Verdict::from_probability(scores.probabilities[index], self.manifest.threshold);
         let category = self.categories().map(|names| {
             let row = &scores.categories[index * names.len()..][..names.len()];
-            match names.iter().position(|n| n.eq_ignore_ascii_case(NORMAL_CATEGORY)) {
+            match names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(NORMAL_CATEGORY))
+            {
                 Some(normal) => AttackCategory::given_verdict(
                     names,
                     row,

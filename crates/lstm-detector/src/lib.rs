@@ -61,5 +61,6 @@ pub use onnx_import::load_burn_onnx_weights;
 pub use stream::SlidingScorer;
 #[cfg(feature = "train")]
 pub use training::{
-    Calibration, CategoryEpochReport, CategoryTraining, EpochReport, LabeledRows, NetworkConfig, TrainedModel, TrainingConfig, TrainingObserver, train,
+    Calibration, CategoryEpochReport, CategoryTraining, EpochReport, LabeledRows, NetworkConfig,
+    TrainedModel, TrainingConfig, TrainingObserver, train,
 };

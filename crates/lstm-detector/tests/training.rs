@@ -4,8 +4,8 @@ use flow_features::{
     FitOptions, FlowRecord, PreprocessingDescription, Preprocessor, Split, read_flows,
 };
 use lstm_detector::{
-    Backend, CategoryTraining, Detector, LabeledRows, ModelManifest, NetworkConfig, TrainedModel, TrainingConfig,
-    train,
+    Backend, CategoryTraining, Detector, LabeledRows, ModelManifest, NetworkConfig, TrainedModel,
+    TrainingConfig, train,
 };
 
 const FIXTURE: &str = concat!(
@@ -150,9 +150,17 @@ fn a_frozen_category_head_leaves_every_verdict_as_the_detector_alone_gives_it() 
     let data = data_with(true);
     let trained = run(&data, &config.clone().with_category_members(2));
     assert_eq!(trained.best_category_epochs.len(), 2);
-    assert!(trained.history.iter().all(|r| r.validation_category_loss.is_none()));
+    assert!(
+        trained
+            .history
+            .iter()
+            .all(|r| r.validation_category_loss.is_none())
+    );
     let calibration = trained.category_calibration.unwrap();
-    assert!((0.0..=1.0).contains(&calibration.tilt_removed), "{calibration:?}");
+    assert!(
+        (0.0..=1.0).contains(&calibration.tilt_removed),
+        "{calibration:?}"
+    );
     assert!(calibration.temperature > 0.0, "{calibration:?}");
     // Better than always naming the most frequent category.
     let truth = data.validation.window_categories().unwrap();
@@ -212,6 +220,11 @@ fn a_trained_model_scores_the_same_after_a_round_trip_through_its_directory() {
         assert_eq!(category.is_normal(), !verdict.is_attack(), "{verdict:?}");
         assert_eq!(category.top.len(), 3);
         assert!((0.0..=category.top[0].probability).contains(&category.probability));
-        assert!(category.top.windows(2).all(|w| w[0].probability >= w[1].probability));
+        assert!(
+            category
+                .top
+                .windows(2)
+                .all(|w| w[0].probability >= w[1].probability)
+        );
     }
 }

@@ -12,10 +12,10 @@ use std::time::Instant;
 use anyhow::Context;
 use arrow_array::{ArrayRef, Float32Array, RecordBatch, StringArray, UInt8Array, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
+use flow_features::AttackCategory;
 use flow_features::{FlowFileReader, LabeledFlow};
 use indicatif::{ProgressBar, ProgressStyle};
 use lstm_detector::{SlidingScorer, Verdict};
-use flow_features::AttackCategory;
 use parquet::arrow::ArrowWriter;
 
 /// Output formats of `anomaly score`.
@@ -211,7 +211,10 @@ impl Sink {
                         r.row.to_string(),
                         r.probability.to_string(),
                         r.class.to_string(),
-                        r.category.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+                        r.category
+                            .as_ref()
+                            .map(|c| c.name.clone())
+                            .unwrap_or_default(),
                         r.category
                             .as_ref()
                             .map(|c| c.probability.to_string())
@@ -250,10 +253,12 @@ impl Sink {
                     )),
                     Arc::new(UInt8Array::from_iter_values(rows.iter().map(|r| r.class))),
                     Arc::new(StringArray::from_iter(
-                        rows.iter().map(|r| r.category.as_ref().map(|c| c.name.as_str())),
+                        rows.iter()
+                            .map(|r| r.category.as_ref().map(|c| c.name.as_str())),
                     )),
                     Arc::new(Float32Array::from_iter(
-                        rows.iter().map(|r| r.category.as_ref().map(|c| c.probability)),
+                        rows.iter()
+                            .map(|r| r.category.as_ref().map(|c| c.probability)),
                     )),
                     Arc::new(StringArray::from_iter(rows.iter().map(Scored::top_cell))),
                     Arc::new(UInt8Array::from_iter(rows.iter().map(|r| r.label))),

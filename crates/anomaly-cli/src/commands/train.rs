@@ -8,7 +8,8 @@ use anyhow::{Context, bail};
 use flow_features::{Baseline, FitOptions, PreprocessingDescription, Preprocessor};
 use indicatif::{ProgressBar, ProgressStyle};
 use lstm_detector::{
-    CategoryEpochReport, CategoryTraining, Detector, EpochReport, Evaluation, LabeledRows, ModelManifest, TrainingConfig, TrainingObserver,
+    CategoryEpochReport, CategoryTraining, Detector, EpochReport, Evaluation, LabeledRows,
+    ModelManifest, TrainingConfig, TrainingObserver,
 };
 
 use crate::card::{ModelCard, PROTOCOL_NOTE, PreprocessingFit, Protocol, WindowCounts};
@@ -152,7 +153,10 @@ impl Args {
              hidden_sizes, head_sizes, category_head_sizes);
         // `--head-sizes 0` asks for no head (and the same for the category head's layers).
         config.network.head_sizes.retain(|&width| width > 0);
-        config.network.category_head_sizes.retain(|&width| width > 0);
+        config
+            .network
+            .category_head_sizes
+            .retain(|&width| width > 0);
         Ok(config)
     }
 }
@@ -419,7 +423,6 @@ impl TrainingObserver for Progress {
         ));
     }
 }
-
 
 /// A training configuration from JSON text; see [`training_config`].
 fn parse_config(text: &str) -> anyhow::Result<TrainingConfig> {

@@ -319,7 +319,11 @@ mod tests {
         let dos = check(&attack, "An attack, a DoS: sbytes is 258 against 100.");
         assert_eq!(dos.attack_kinds, ["dos"]);
         let report = crate::Report::new(&attack, Language::English);
-        assert!(report.summary.contains("Exploits (probability 0.700)"), "{}", report.summary);
+        assert!(
+            report.summary.contains("Exploits (probability 0.700)"),
+            "{}",
+            report.summary
+        );
         assert!(check(&attack, &report.summary).passed, "{}", report.summary);
         assert!(report.next_steps[0].contains("known vulnerabilities"));
     }

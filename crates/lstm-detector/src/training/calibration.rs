@@ -37,7 +37,12 @@ const TEMPERATURES: usize = 43;
 impl Calibration {
     /// Fits both adjustments to the head's `probabilities` (rows of `weights.len()`) on
     /// windows of categories `truth`.
-    pub(super) fn fit(probabilities: &[f32], truth: &[u8], weights: &[f32], names: &[String]) -> Self {
+    pub(super) fn fit(
+        probabilities: &[f32],
+        truth: &[u8],
+        weights: &[f32],
+        names: &[String],
+    ) -> Self {
         let log_p = LogProbabilities::new(probabilities, weights);
         let score = |tau: f64| {
             let predicted: Vec<usize> = log_p.rows(tau, 1.0).map(|row| argmax(&row)).collect();
@@ -48,7 +53,9 @@ impl Calibration {
             .map(|i| i as f64 / (TILTS - 1) as f64)
             .map(|tau| (score(tau), tau))
             // The first best: the least correction among equals.
-            .fold((f64::NEG_INFINITY, 0.0), |best, next| if next.0 > best.0 { next } else { best })
+            .fold((f64::NEG_INFINITY, 0.0), |best, next| {
+                if next.0 > best.0 { next } else { best }
+            })
             .1;
         let loss = |temperature: f64| -> f64 {
             log_p
@@ -104,21 +111,26 @@ struct LogProbabilities {
 impl LogProbabilities {
     fn new(probabilities: &[f32], weights: &[f32]) -> Self {
         Self {
-            values: probabilities.iter().map(|&p| f64::from(p).max(1e-30).ln()).collect(),
+            values: probabilities
+                .iter()
+                .map(|&p| f64::from(p).max(1e-30).ln())
+                .collect(),
             ln_weights: weights.iter().map(|&w| ln(w)).collect(),
         }
     }
 
     /// Each row's log-softmax of `(ln p − τ · ln w) / T`, as `f32` for [`argmax`].
     fn rows(&self, tau: f64, temperature: f64) -> impl Iterator<Item = Vec<f32>> + '_ {
-        self.values.chunks_exact(self.ln_weights.len()).map(move |row| {
-            let z: Vec<f64> = (row.iter().zip(&self.ln_weights))
-                .map(|(lp, lw)| (lp - tau * lw) / temperature)
-                .collect();
-            let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let lse = top + z.iter().map(|v| (v - top).exp()).sum::<f64>().ln();
-            z.iter().map(|v| (v - lse) as f32).collect()
-        })
+        self.values
+            .chunks_exact(self.ln_weights.len())
+            .map(move |row| {
+                let z: Vec<f64> = (row.iter().zip(&self.ln_weights))
+                    .map(|(lp, lw)| (lp - tau * lw) / temperature)
+                    .collect();
+                let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let lse = top + z.iter().map(|v| (v - top).exp()).sum::<f64>().ln();
+                z.iter().map(|v| (v - lse) as f32).collect()
+            })
     }
 }
 
@@ -138,7 +150,10 @@ mod tests {
         // ln(0.4) − ln(0.6) + τ ln 4 > 0 from τ ≈ 0.3: Normal becomes the most likely.
         assert!(c.tilt_removed > 0.25 && c.tilt_removed < 0.35, "{c:?}");
         let log_p = LogProbabilities::new(&probabilities, &weights);
-        let before: Vec<usize> = log_p.rows(c.tilt_removed, 1.0).map(|r| argmax(&r)).collect();
+        let before: Vec<usize> = log_p
+            .rows(c.tilt_removed, 1.0)
+            .map(|r| argmax(&r))
+            .collect();
         let after: Vec<usize> = (log_p.rows(c.tilt_removed, c.temperature))
             .map(|r| argmax(&r))
             .collect();

@@ -9,13 +9,13 @@ use burn::module::Module;
 use burn::nn::DropoutConfig;
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::activation::softmax;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::calibration::Calibration;
-use super::loss::{cosine, mean_category_loss, scalar, weighted_cross_entropy};
+use super::loss::{category_batch_loss, cosine, mean_category_loss, scalar};
 use super::{LabeledRows, TrainingConfig, TrainingObserver};
 use crate::category_evaluation::CategoryEvaluation;
 use crate::category_head::{CategoryHead, CategoryMember};
@@ -123,7 +123,16 @@ pub(super) fn fit_head(
     };
     let (mut members, mut history, mut best_epochs) = (Vec::new(), Vec::new(), Vec::new());
     for member in 1..=architecture.category_members.unwrap_or(1).max(1) {
-        let (fitted, best_epoch) = fit_member(config, architecture, &parts, member, weights, rng, observer, &mut history)?;
+        let (fitted, best_epoch) = fit_member(
+            config,
+            architecture,
+            &parts,
+            member,
+            weights,
+            rng,
+            observer,
+            &mut history,
+        )?;
         members.push(fitted);
         best_epochs.push(best_epoch);
     }
@@ -174,14 +183,8 @@ fn fit_member(
         for (done, indices) in order.chunks(config.batch_size).enumerate() {
             learning_rate = cosine(config.learning_rate, step as f64 / total_steps);
             let truth: Vec<u8> = indices.iter().map(|&i| parts.train_truth[i]).collect();
-            let targets: Vec<i64> = truth.iter().map(|&c| i64::from(c)).collect();
-            let window_weights: Vec<f32> = truth.iter().map(|&c| weights[usize::from(c)]).collect();
-            let shape = [indices.len(), 1];
-            let loss = weighted_cross_entropy(
-                head.logits(parts.train.tensor(indices, &device), &dropout),
-                Tensor::<2, Int>::from_data(TensorData::new(targets, shape), &device),
-                Tensor::from_data(TensorData::new(window_weights, shape), &device),
-            );
+            let logits = head.logits(parts.train.tensor(indices, &device), &dropout);
+            let loss = category_batch_loss(logits, &truth, weights);
             let value = scalar(loss.clone())?;
             let gradients = GradientsParams::from_grads(loss.backward(), &head);
             head = optimizer.step(learning_rate, head, gradients);

@@ -1,7 +1,7 @@
 //! The losses and the learning-rate schedule a training run uses.
 
 use burn::tensor::activation::{log_softmax, relu};
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::error::Result;
 
@@ -21,6 +21,20 @@ pub(super) fn weighted_cross_entropy(
 ) -> Tensor<1> {
     let picked = log_softmax(logits, 1).gather(1, targets);
     (picked * weights.clone()).sum().neg() / weights.sum()
+}
+
+/// [`weighted_cross_entropy`] of a batch's category logits against its windows' categories
+/// `truth`, each window weighted by its category's entry in `weights`.
+pub(super) fn category_batch_loss(logits: Tensor<2>, truth: &[u8], weights: &[f32]) -> Tensor<1> {
+    let device = logits.device();
+    let targets: Vec<i64> = truth.iter().map(|&c| i64::from(c)).collect();
+    let window_weights: Vec<f32> = truth.iter().map(|&c| weights[usize::from(c)]).collect();
+    let shape = [truth.len(), 1];
+    weighted_cross_entropy(
+        logits,
+        Tensor::<2, Int>::from_data(TensorData::new(targets, shape), &device),
+        Tensor::from_data(TensorData::new(window_weights, shape), &device),
+    )
 }
 
 /// Per-category weights `(windows / (categories · count))^power` of `categories` windows

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -36,8 +36,8 @@ use crate::error::{Error, Result};
 use crate::evaluation::Evaluation;
 use crate::model::{LstmDetector, LstmDetectorConfig};
 use loss::{
-    category_weights, cosine, logistic_loss, mean_category_loss, mean_log_loss, scalar,
-    weighted_cross_entropy,
+    category_batch_loss, category_weights, cosine, logistic_loss, mean_category_loss,
+    mean_log_loss, scalar,
 };
 
 /// What happened in one epoch.
@@ -170,15 +170,7 @@ pub fn train(
             let mut loss = logistic_loss(logits, Tensor::from_data(targets, &device));
             if let Some(category_logits) = category_logits {
                 let picked: Vec<u8> = indices.iter().map(|&i| train_categories[i]).collect();
-                let targets: Vec<i64> = picked.iter().map(|&c| i64::from(c)).collect();
-                let window_weights: Vec<f32> =
-                    picked.iter().map(|&c| weights[usize::from(c)]).collect();
-                let shape = [indices.len(), 1];
-                let category_loss = weighted_cross_entropy(
-                    category_logits,
-                    Tensor::<2, Int>::from_data(TensorData::new(targets, shape), &device),
-                    Tensor::from_data(TensorData::new(window_weights, shape), &device),
-                );
+                let category_loss = category_batch_loss(category_logits, &picked, &weights);
                 loss = loss + category_loss * config.category_loss_weight;
             }
             let value = scalar(loss.clone())?;
@@ -237,7 +229,15 @@ pub fn train(
     let mut category_calibration = None;
     if frozen {
         let parts = (train, validation);
-        let fitted = category::fit_head(config, &architecture, &model, parts, &weights, &mut rng, observer)?;
+        let fitted = category::fit_head(
+            config,
+            &architecture,
+            &model,
+            parts,
+            &weights,
+            &mut rng,
+            observer,
+        )?;
         if let Some(fitted) = fitted {
             model.category = Some(fitted.head);
             category_history = fitted.history;
