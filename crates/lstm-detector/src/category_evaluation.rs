@@ -109,7 +109,8 @@ impl CategoryEvaluation {
     }
 }
 
-/// Index of the largest value (the first of equals).
+/// Index of the largest value (the first of equals); training picks its predictions with it.
+#[cfg(any(test, feature = "train"))]
 pub(crate) fn argmax(row: &[f32]) -> usize {
     let mut best = 0;
     for (i, &p) in row.iter().enumerate() {

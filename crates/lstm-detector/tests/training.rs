@@ -74,7 +74,9 @@ fn small_config(seed: u64) -> TrainingConfig {
         .with_network(
             NetworkConfig::new()
                 .with_hidden_sizes(vec![16])
-                .with_head_sizes(vec![32]),
+                .with_head_sizes(vec![32])
+                .with_category_head_sizes(vec![32])
+                .with_category_members(1),
         )
         .with_epochs(4)
         .with_batch_size(64)
@@ -148,7 +150,9 @@ fn a_frozen_category_head_leaves_every_verdict_as_the_detector_alone_gives_it() 
     let config = small_config(5).with_epochs(2).with_category_epochs(3);
     let alone = probabilities(&data(), run(&data(), &config));
     let data = data_with(true);
-    let trained = run(&data, &config.clone().with_category_members(2));
+    let mut config = config;
+    config.network = config.network.with_category_members(2);
+    let trained = run(&data, &config);
     assert_eq!(trained.best_category_epochs.len(), 2);
     assert!(
         trained
