@@ -152,13 +152,13 @@ pub fn confusion_png(path: &Path, title: &str, e: &CategoryEvaluation) -> anyhow
 
     register()?;
     let n = e.categories.len();
-    let root = BitMapBackend::new(path, (900, 940)).into_drawing_area();
+    let root = BitMapBackend::new(path, (900, 980)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_error)?;
     let names: Vec<&str> = e.categories.iter().map(|c| c.name.as_str()).collect();
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 24))
         .margin(16)
-        .x_label_area_size(170)
+        .x_label_area_size(210)
         .y_label_area_size(140)
         // An integer range holds both ends: `0..n - 1` is n segments.
         .build_cartesian_2d((0..n - 1).into_segmented(), (0..n - 1).into_segmented())

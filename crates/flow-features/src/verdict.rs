@@ -20,7 +20,8 @@ pub struct Verdict {
     /// The decision threshold applied.
     pub threshold: f32,
     /// What kind of traffic the detector's category head says the last flow is, when the
-    /// model has one. Computed beside `probability`, not from it: the two may disagree.
+    /// model has one, read with `probability` ([`AttackCategory::given_verdict`]), so that it
+    /// never contradicts `class`.
     pub category: Option<AttackCategory>,
 }
 

@@ -69,8 +69,10 @@ pub struct PredictResponse {
     /// Identifier of the detector model.
     pub model: String,
     /// The most likely kind of traffic (UNSW-NB15's `attack_cat`, `Normal` included) and the
-    /// three most likely, from the model's category head; `null` when the model has none (the
-    /// original's). Computed beside `probability`, so it may disagree with `class`.
+    /// three most likely, from the model's category head combined with `probability`: normal
+    /// traffic gets `1 - probability`, each kind of attack its share of `probability`, and
+    /// `name` is on the verdict's side, so it never contradicts `class`. `null` when the model
+    /// has no head (the original's).
     pub attack_category: Option<AttackCategory>,
 }
 
