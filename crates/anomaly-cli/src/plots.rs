@@ -152,13 +152,13 @@ pub fn confusion_png(path: &Path, title: &str, e: &CategoryEvaluation) -> anyhow
 
     register()?;
     let n = e.categories.len();
-    let root = BitMapBackend::new(path, (900, 980)).into_drawing_area();
+    let root = BitMapBackend::new(path, (900, 960)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_error)?;
     let names: Vec<&str> = e.categories.iter().map(|c| c.name.as_str()).collect();
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 24))
         .margin(16)
-        .x_label_area_size(210)
+        .x_label_area_size(190)
         .y_label_area_size(140)
         // An integer range holds both ends: `0..n - 1` is n segments.
         .build_cartesian_2d((0..n - 1).into_segmented(), (0..n - 1).into_segmented())
@@ -191,6 +191,8 @@ pub fn confusion_png(path: &Path, title: &str, e: &CategoryEvaluation) -> anyhow
                 .transform(FontTransform::Rotate90),
         )
         .y_label_style(("sans-serif", 15))
+        // Else the axis titles take the x labels' style, rotated with them.
+        .axis_desc_style(("sans-serif", 16))
         .draw()
         .map_err(plot_error)?;
     let centered = Pos::new(HPos::Center, VPos::Center);

@@ -56,9 +56,19 @@ fn scores_every_window_in_file_order_as_csv_jsonl_and_parquet() {
         .iter()
         .map(str::to_owned)
         .collect();
+    // The original's model has no category head: its category cells are empty.
     assert_eq!(
         header,
-        ["row", "probability", "class", "label", "attack_cat"]
+        [
+            "row",
+            "probability",
+            "class",
+            "category",
+            "category_probability",
+            "category_top",
+            "label",
+            "attack_cat"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), expected.len());
@@ -70,7 +80,8 @@ fn scores_every_window_in_file_order_as_csv_jsonl_and_parquet() {
             "row {index}: {got} vs {probability}"
         );
         assert_eq!(row[2].parse::<u8>().unwrap(), u8::from(*probability > 0.5));
-        assert_eq!(row[3].parse::<u8>().ok(), *label);
+        assert!((3..6).all(|cell| row[cell].is_empty()), "{row:?}");
+        assert_eq!(row[6].parse::<u8>().ok(), *label);
     }
 
     let jsonl_out = dir.path().join("scores.jsonl");
@@ -145,10 +156,26 @@ fn the_default_detector_is_embedded_and_works_from_any_directory() {
         .into_iter()
         .map(|r| r.flow)
         .collect();
-    let written = std::fs::read_to_string(&out).unwrap();
-    let rows: Vec<&str> = written.lines().skip(1).collect();
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), flows.len() - 9);
-    let first: f32 = rows[0].split(',').nth(1).unwrap().parse().unwrap();
-    let expected = default.predict(&flows[..10]).unwrap().probability;
-    assert!((first - expected).abs() < 1e-6, "{first} vs {expected}");
+    for (i, row) in rows.iter().enumerate() {
+        let verdict = default.predict(&flows[i..i + 10]).unwrap();
+        let got: f32 = row[1].parse().unwrap();
+        assert!(
+            (got - verdict.probability).abs() < 1e-6,
+            "{got} vs {verdict:?}"
+        );
+        // The default model's category head: the verdict's category, then the top three.
+        let category = verdict.category.unwrap();
+        assert_eq!(&row[3], category.name.as_str());
+        let p: f32 = row[4].parse().unwrap();
+        assert!((p - category.probability).abs() < 1e-6);
+        let top: Vec<String> = category
+            .top
+            .iter()
+            .map(|c| format!("{}={}", c.name, c.probability))
+            .collect();
+        assert_eq!(&row[5], top.join(";"));
+    }
 }

@@ -500,12 +500,13 @@ mod tests {
         let unknown = parse_config(r#"{"hidden": [8], "network": {"drop": 1}}"#);
         let message = unknown.unwrap_err().to_string();
         assert!(message.contains("hidden, network.drop"), "{message}");
-        // The layout of cards written before the network's settings were nested.
+        // The layout of cards written before the network's settings were nested (and before
+        // the category head had any).
         let mut flat = card["training"].clone();
         let network = flat.as_object_mut().unwrap().remove("network").unwrap();
-        flat.as_object_mut()
-            .unwrap()
-            .extend(network.as_object().unwrap().clone());
+        for key in ["hidden_sizes", "head_sizes", "embedding_dim", "dropout"] {
+            flat[key] = network[key].clone();
+        }
         assert!(flat.get("hidden_sizes").is_some());
         assert_eq!(training_config(flat).unwrap(), TrainingConfig::new());
     }
