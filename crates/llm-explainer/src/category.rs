@@ -6,14 +6,13 @@ use flow_features::{AttackCategory, Verdict};
 
 use crate::prompt::Language;
 
-/// The head's top categories as the prompt lists them: `Exploits 0.612, DoS 0.201, …`.
-pub(crate) fn listing(category: &AttackCategory) -> String {
-    category
-        .top
-        .iter()
-        .map(|c| format!("{} {:.3}", c.name, c.probability))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The kind of attack the prompt names: the head's most likely category, for an attack
+/// verdict whose category is not normal traffic.
+pub(crate) fn attack_kind(verdict: &Verdict) -> Option<&AttackCategory> {
+    verdict
+        .category
+        .as_ref()
+        .filter(|c| verdict.is_attack() && !c.is_normal())
 }
 
 /// The summary's sentence on the category head, when the model has one. It names no other
