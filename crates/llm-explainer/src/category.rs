@@ -6,19 +6,19 @@ use flow_features::{AttackCategory, Verdict};
 
 use crate::prompt::Language;
 
-/// The kind of attack the prompt names: the head's most likely category, for an attack
-/// verdict whose category is not normal traffic.
-pub(crate) fn attack_kind(verdict: &Verdict) -> Option<&AttackCategory> {
+/// The category the prompt and the summary report: the head's most likely one, unless it only
+/// repeats a normal verdict (normal traffic at `1 − probability`).
+pub(crate) fn reported(verdict: &Verdict) -> Option<&AttackCategory> {
     verdict
         .category
         .as_ref()
-        .filter(|c| verdict.is_attack() && !c.is_normal())
+        .filter(|c| verdict.is_attack() || !c.is_normal())
 }
 
-/// The summary's sentence on the category head, when the model has one. It names no other
-/// category than the most likely one, and says when the head and the verdict disagree.
+/// The summary's sentence on the [`reported`] category. It names no other category than the
+/// most likely one, and says when the head and the verdict disagree.
 pub(crate) fn sentence(verdict: &Verdict, language: Language) -> Option<String> {
-    let category = verdict.category.as_ref()?;
+    let category = reported(verdict)?;
     let (name, p) = (&category.name, category.probability);
     Some(
         match (language, verdict.is_attack(), category.is_normal()) {
@@ -29,9 +29,6 @@ pub(crate) fn sentence(verdict: &Verdict, language: Language) -> Option<String> 
                 "Its category head, a separate output, reads the flow as normal traffic \
              (probability {p:.3}): the two disagree, so the kind of attack is unknown."
             ),
-            (Language::English, false, true) => {
-                format!("Its category head agrees: normal traffic (probability {p:.3}).")
-            }
             (Language::English, false, false) => format!(
                 "Its category head, a separate output, reads the flow as {name} (probability \
              {p:.3}), against the verdict."
@@ -43,9 +40,7 @@ pub(crate) fn sentence(verdict: &Verdict, language: Language) -> Option<String> 
                 "Sa tête de catégorie, une sortie distincte, classe le flux en trafic normal \
              (probabilité {p:.3}) : les deux divergent, le type d'attaque est donc inconnu."
             ),
-            (Language::French, false, true) => {
-                format!("Sa tête de catégorie concorde : trafic normal (probabilité {p:.3}).")
-            }
+            (_, false, true) => unreachable!("not reported"),
             (Language::French, false, false) => format!(
                 "Sa tête de catégorie, une sortie distincte, classe le flux en {name} (probabilité \
              {p:.3}), contre le verdict."
@@ -222,6 +217,9 @@ mod tests {
                 .contains("do not assume")
         );
         assert!(sentence(&Verdict::from_probability(0.9, 0.5), Language::English).is_none());
+        // A normal verdict's normal category says nothing the verdict does not.
+        let normal = verdict(0.1, &names, &[0.8, 0.1, 0.1]);
+        assert!(sentence(&normal, Language::English).is_none());
         let step = next_step(&agree, Language::French).unwrap();
         assert!(step.starts_with("La tête de catégorie classe ce flux en Exploits (0.700)"));
     }

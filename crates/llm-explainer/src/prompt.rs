@@ -75,10 +75,10 @@ pub fn explanation_messages(evidence: &Evidence, language: Language) -> Vec<Chat
         "{} {label} ({} {:.3}, {} {:.2}).",
         text.verdict, text.probability, verdict.probability, text.threshold, verdict.threshold
     );
-    // Only an attack's kind, and only the most likely one: a normal verdict's category is
-    // normal traffic by construction, and SmolLM2 named the runners-up of a listing as if
-    // they were the verdict (14 of 100 texts in `explain-eval`).
-    if let Some(category) = crate::category::attack_kind(verdict) {
+    // Only the most likely kind, and none for a normal verdict read as normal traffic (its
+    // probability is the verdict's): SmolLM2 named the runners-up of a listing as if they
+    // were the verdict (14 of 100 texts in `explain-eval`). The summary reports the same.
+    if let Some(category) = crate::category::reported(verdict) {
         let _ = writeln!(
             user,
             "{} {} ({} {:.3}).",
