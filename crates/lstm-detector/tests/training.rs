@@ -34,7 +34,7 @@ fn data_with(categories: bool) -> Data {
             *counts.entry(row.attack_cat.clone().unwrap()).or_default() += 1;
         }
         let mut names: Vec<(String, usize)> = counts.into_iter().collect();
-        names.sort_by(|a, b| b.1.cmp(&a.1));
+        names.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
         names.into_iter().map(|(name, _)| name).collect::<Vec<_>>()
     });
     let index = |r: usize| -> u8 {
