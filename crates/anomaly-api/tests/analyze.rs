@@ -126,19 +126,30 @@ async fn the_sample_request_gets_a_checked_explanation_from_the_default_detector
     assert_eq!(status, 200, "{got}");
     let summary = got["report"]["summary"].as_str().unwrap();
     assert_returned_text_is_checked(&got, &got["explanation"], summary);
-    // The report names the category head's reading with its probability.
-    let category = &got["prediction"]["attack_category"];
-    let name = category["name"].as_str().unwrap();
-    let probability = category["probability"].as_f64().unwrap();
-    let reading = format!("(probability {probability:.3})");
-    assert!(
-        summary.contains("category head") && summary.contains(&reading),
-        "{summary}"
+    // A normal verdict's category is normal traffic at 1 - probability: the report adds
+    // nothing about it.
+    assert_eq!(got["prediction"]["class"], 0);
+    assert_eq!(got["prediction"]["attack_category"]["name"], "Normal");
+    assert!(!summary.contains("category head"), "{summary}");
+    // An attack's: the report names its kind with its probability, and so may the text.
+    let recon: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../examples/requests/reconnaissance_window.json"
+    ))
+    .unwrap();
+    let (status, attack) = server
+        .post("/analyze", "application/json", recon.to_string())
+        .await;
+    assert_eq!(status, 200, "{attack}");
+    let attack_summary = attack["report"]["summary"].as_str().unwrap();
+    assert_returned_text_is_checked(&attack, &attack["explanation"], attack_summary);
+    let category = &attack["prediction"]["attack_category"];
+    let reading = format!(
+        "reads the flow as {} (probability {:.3})",
+        category["name"].as_str().unwrap(),
+        category["probability"].as_f64().unwrap()
     );
-    assert!(
-        name == "Normal" || summary.contains(name),
-        "{name}: {summary}"
-    );
+    assert_eq!(category["name"], "Reconnaissance");
+    assert!(attack_summary.contains(&reading), "{attack_summary}");
     println!(
         "source {}, failed {}: {}",
         got["explanation"]["source"],
