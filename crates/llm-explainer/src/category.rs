@@ -40,7 +40,8 @@ pub(crate) fn sentence(verdict: &Verdict, language: Language) -> Option<String> 
                 "Sa tête de catégorie, une sortie distincte, classe le flux en trafic normal \
              (probabilité {p:.3}) : les deux divergent, le type d'attaque est donc inconnu."
             ),
-            (_, false, true) => unreachable!("not reported"),
+            // Not reported (see `reported`).
+            (_, false, true) => return None,
             (Language::French, false, false) => format!(
                 "Sa tête de catégorie, une sortie distincte, classe le flux en {name} (probabilité \
              {p:.3}), contre le verdict."
