@@ -200,7 +200,7 @@ fn read_and_decode(bytes: &[u8], limit: usize) -> Option<(usize, Skips)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_captures_neither_panic_nor_grow(

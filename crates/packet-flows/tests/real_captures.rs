@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use common::{ReadAll, fixture, read_all};
+use common::clean;
 use packet_flows::{
     CaptureFormat, CaptureReader, Fragment, IcmpMessage, LinkType, Network, OwnedPacket,
     PacketMeta, Transport,
@@ -25,13 +25,6 @@ fn decoded(packets: &[OwnedPacket]) -> Vec<PacketMeta<'_>> {
                 .expect("every fixture packet decodes")
         })
         .collect()
-}
-
-fn clean(name: &str) -> ReadAll {
-    let all = read_all(&fixture(name));
-    assert!(all.error.is_none(), "{name}: {:?}", all.error);
-    assert_eq!(all.skips.total(), 0, "{name}: {}", all.skips);
-    all
 }
 
 #[test]

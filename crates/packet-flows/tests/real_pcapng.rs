@@ -5,15 +5,8 @@ mod common;
 
 use std::net::IpAddr;
 
-use common::{ReadAll, fixture, read_all};
+use common::{clean, fixture};
 use packet_flows::{CaptureFormat, CaptureReader, LinkType, proto_name};
-
-fn clean(name: &str) -> ReadAll {
-    let all = read_all(&fixture(name));
-    assert!(all.error.is_none(), "{name}: {:?}", all.error);
-    assert_eq!(all.skips.total(), 0, "{name}: {}", all.skips);
-    all
-}
 
 #[test]
 fn dumpcap_pcapng_with_two_interfaces_and_statistics_blocks() {

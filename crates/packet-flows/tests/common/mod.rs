@@ -23,6 +23,14 @@ pub fn read_all(bytes: &[u8]) -> ReadAll {
     drain(reader)
 }
 
+/// Every packet of the fixture `name`, which must read to its end without an error or a skip.
+pub fn clean(name: &str) -> ReadAll {
+    let all = read_all(&fixture(name));
+    assert!(all.error.is_none(), "{name}: {:?}", all.error);
+    assert_eq!(all.skips.total(), 0, "{name}: {}", all.skips);
+    all
+}
+
 pub fn drain<R: std::io::Read>(mut reader: CaptureReader<R>) -> ReadAll {
     let mut packets = Vec::new();
     let mut error = None;
