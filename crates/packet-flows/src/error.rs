@@ -63,6 +63,19 @@ pub enum Error {
         limit: usize,
     },
 
+    /// A live capture could not be opened, filtered or read.
+    #[cfg(feature = "live")]
+    #[error("live capture on {interface}: {hint}")]
+    Live {
+        /// The interface name given.
+        interface: String,
+        /// What the user can do about it.
+        hint: String,
+        /// libpcap's error.
+        #[source]
+        source: pcap::Error,
+    },
+
     /// The file or block framing is broken, so the next record cannot be found.
     #[error("malformed capture at byte {offset}: {reason}")]
     Malformed {

@@ -37,23 +37,31 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod app;
 mod capture;
 mod decode;
 mod error;
+mod flow;
 mod link_type;
+#[cfg(feature = "live")]
+pub mod live;
 mod proto;
 mod skips;
 mod timestamp;
+pub mod unsw;
 
 pub use capture::{
     CaptureFormat, CaptureReader, CaptureReaderBuilder, DEFAULT_MAX_RECORD_LEN, MAX_INTERFACES,
     MIN_MAX_RECORD_LEN, OwnedPacket, Packet,
 };
 pub use decode::{
-    ArpPacket, CookedHeader, Fragment, IcmpMessage, IpPacket, Network, PacketMeta, TcpFlags,
-    TcpSegment, Transport, UdpDatagram, decode,
+    ArpPacket, CookedHeader, Fragment, IcmpMessage, IpPacket, Network, PacketMeta, QuotedFlow,
+    TcpFlags, TcpSegment, Transport, UdpDatagram, decode,
 };
 pub use error::Error;
+pub use flow::{
+    ARP, ByteCount, DirectionStats, FlowKey, FlowRecord, FlowTable, FlowTableConfig, RecordEnd,
+};
 pub use link_type::LinkType;
 pub use proto::proto_name;
 pub use skips::{Skip, Skips};

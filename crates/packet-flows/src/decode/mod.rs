@@ -15,7 +15,7 @@ mod transport;
 
 pub use ip::{ArpPacket, Fragment, IpPacket, Network};
 pub use tcp::{TcpFlags, TcpSegment};
-pub use transport::{IcmpMessage, Transport, UdpDatagram};
+pub use transport::{IcmpMessage, QuotedFlow, Transport, UdpDatagram};
 
 use etherparse::{EtherType, LaxSlicedPacket};
 

@@ -1,5 +1,7 @@
 //! The layer above IP: TCP, UDP, ICMP, ICMPv6, or just a protocol number.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 use super::be_u16;
 use super::tcp::{self, TcpSegment};
 use crate::Skip;
@@ -57,12 +59,79 @@ pub struct UdpDatagram<'a> {
 }
 
 /// An ICMP or ICMPv6 message's type and code (Argus derives its ICMP states from them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct IcmpMessage {
     /// The message type (8 echo request, 0 echo reply, 3 unreachable, ...).
     pub kind: u8,
     /// The code within the type.
     pub code: u8,
+    /// Bytes 4-5 of the header: the identifier that pairs an echo request with its reply
+    /// (unused, normally 0, in most other messages); 0 when not captured.
+    pub identifier: u16,
+    /// Bytes 6-7: the echo sequence number; 0 when not captured.
+    pub sequence: u16,
+    /// For an error message (unreachable, time exceeded, parameter problem, redirect, source
+    /// quench, packet too big), the flow of the packet it quotes, when enough was captured.
+    pub quoted: Option<QuotedFlow>,
+}
+
+/// The addresses, protocol and ports of the packet an ICMP error message quotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuotedFlow {
+    /// The quoted packet's IP protocol number.
+    pub protocol: u8,
+    /// Its source address (normally the host receiving the error).
+    pub source: IpAddr,
+    /// Its destination address.
+    pub destination: IpAddr,
+    /// Its source and destination ports, for TCP and UDP when captured.
+    pub ports: Option<(u16, u16)>,
+}
+
+/// ICMP types that quote the offending packet: unreachable, source quench, redirect, time
+/// exceeded, parameter problem.
+const ICMP_ERRORS: [u8; 5] = [3, 4, 5, 11, 12];
+/// ICMPv6 types that do: unreachable, packet too big, time exceeded, parameter problem.
+const ICMPV6_ERRORS: [u8; 4] = [1, 2, 3, 4];
+/// Type, code, checksum and the 4-byte field before a quoted packet.
+const ICMP_ERROR_HEADER_LEN: usize = 8;
+
+/// The flow of the packet quoted after an ICMP error header, if it is all there.
+fn quoted_flow(quoted: &[u8]) -> Option<QuotedFlow> {
+    let first = *quoted.first()?;
+    let (protocol, source, destination, header_len) = match first >> 4 {
+        4 => {
+            let header_len = usize::from(first & 0x0f) * 4;
+            let addr = |at: usize| -> Option<IpAddr> {
+                let b: [u8; 4] = quoted.get(at..at + 4)?.try_into().ok()?;
+                Some(IpAddr::V4(Ipv4Addr::from(b)))
+            };
+            if header_len < 20 {
+                return None;
+            }
+            (*quoted.get(9)?, addr(12)?, addr(16)?, header_len)
+        }
+        6 => {
+            let addr = |at: usize| -> Option<IpAddr> {
+                let b: [u8; 16] = quoted.get(at..at + 16)?.try_into().ok()?;
+                Some(IpAddr::V6(Ipv6Addr::from(b)))
+            };
+            (*quoted.get(6)?, addr(8)?, addr(24)?, 40)
+        }
+        _ => return None,
+    };
+    let ports = match protocol {
+        TCP | UDP => quoted
+            .get(header_len..header_len + 4)
+            .map(|p| (be_u16(&p[0..2]), be_u16(&p[2..4]))),
+        _ => None,
+    };
+    Some(QuotedFlow {
+        protocol,
+        source,
+        destination,
+        ports,
+    })
 }
 
 /// Decodes the transport header of an unfragmented packet or a first fragment from `captured`
@@ -86,9 +155,20 @@ pub fn decode(protocol: u8, captured: &[u8], declared_len: u32) -> Result<Transp
             if captured.len() < ICMP_HEADER_LEN {
                 return Err(Skip::TruncatedTransportHeader);
             }
+            let errors: &[u8] = if protocol == ICMP {
+                &ICMP_ERRORS
+            } else {
+                &ICMPV6_ERRORS
+            };
             let message = IcmpMessage {
                 kind: captured[0],
                 code: captured[1],
+                identifier: captured.get(4..6).map_or(0, be_u16),
+                sequence: captured.get(6..8).map_or(0, be_u16),
+                quoted: match captured.get(ICMP_ERROR_HEADER_LEN..) {
+                    Some(quoted) if errors.contains(&captured[0]) => quoted_flow(quoted),
+                    _ => None,
+                },
             };
             if protocol == ICMP {
                 Transport::Icmp(message)
@@ -127,13 +207,46 @@ mod tests {
     #[test]
     fn icmp_type_and_code() {
         let unreachable = [3, 3, 0x12, 0x34];
+        let echo = [8, 0, 0x12, 0x34, 0x0b, 0xb8, 0, 1];
+        let message = |kind, code, identifier, sequence| IcmpMessage {
+            kind,
+            code,
+            identifier,
+            sequence,
+            quoted: None,
+        };
+        assert_eq!(
+            decode(ICMP, &echo, 8),
+            Ok(Transport::Icmp(message(8, 0, 3000, 1)))
+        );
+        // Port unreachable quoting 10.77.0.1.40053 > 10.77.0.2.53 (UDP).
+        let mut error = vec![3, 3, 0, 0, 0, 0, 0, 0];
+        error.extend([
+            0x45, 0, 0, 29, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 77, 0, 1, 10, 77, 0, 2,
+        ]);
+        error.extend([0x9c, 0x75, 0, 53, 0, 9, 0, 0]);
+        let Ok(Transport::Icmp(m)) = decode(ICMP, &error, error.len() as u32) else {
+            panic!("not ICMP")
+        };
+        let quoted = m.quoted.unwrap();
+        assert_eq!((quoted.protocol, quoted.ports), (17, Some((40053, 53))));
+        assert_eq!(quoted.destination.to_string(), "10.77.0.2");
+        // Cut inside the quoted ports: the addresses are kept, the ports are not.
+        let cut = decode(ICMP, &error[..30], 30).unwrap();
+        let Transport::Icmp(m) = cut else { panic!() };
+        assert_eq!(m.quoted.unwrap().ports, None);
+        // Cut inside the quoted header: nothing is quoted.
+        let Transport::Icmp(m) = decode(ICMP, &error[..20], 20).unwrap() else {
+            panic!()
+        };
+        assert_eq!(m.quoted, None);
         assert_eq!(
             decode(ICMP, &unreachable, 4),
-            Ok(Transport::Icmp(IcmpMessage { kind: 3, code: 3 }))
+            Ok(Transport::Icmp(message(3, 3, 0, 0)))
         );
         assert_eq!(
             decode(ICMPV6, &[129, 0, 0, 0], 4),
-            Ok(Transport::Icmpv6(IcmpMessage { kind: 129, code: 0 }))
+            Ok(Transport::Icmpv6(message(129, 0, 0, 0)))
         );
         assert_eq!(
             decode(ICMP, &unreachable[..3], 4),
