@@ -3,6 +3,7 @@
 mod card;
 mod categories;
 mod commands;
+mod flow_sink;
 mod plots;
 mod protocol;
 mod ranges;
@@ -27,6 +28,9 @@ enum Command {
     /// numbers they were not given or miss the top feature, for the model and for /analyze.
     #[command(alias = "grounding")]
     ExplainEval(commands::explain_eval::Args),
+    /// Turn a packet capture (pcap, pcapng) into UNSW-NB15 flow rows: CSV, JSON lines or
+    /// Parquet that `score` and `train` read.
+    Extract(commands::extract::Args),
     /// Score every window of a flow file, in file order, into CSV, JSON lines or Parquet.
     Score(commands::score::Args),
     /// Train a detector on a labelled flow file under the evaluation protocol.
@@ -40,11 +44,28 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+    let result = match Cli::parse().command {
         Command::Baseline(args) => commands::baseline::run(&args),
         Command::Evaluate(args) => commands::evaluate::run(&args),
         Command::ExplainEval(args) => commands::explain_eval::run(&args),
+        Command::Extract(args) => commands::extract::run(&args),
         Command::Score(args) => commands::score::run(&args),
         Command::Train(args) => commands::train::run(&args),
+    };
+    match result {
+        // `anomaly extract capture.pcap | head` closing the pipe is the reader's choice.
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        other => other,
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|csv| matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+    })
 }

@@ -148,7 +148,7 @@ const COLUMNS: [&str; 8] = [
     "attack_cat",
 ];
 
-fn format_of(path: &Path) -> Option<Format> {
+pub fn format_of(path: &Path) -> Option<Format> {
     match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
         "csv" => Some(Format::Csv),
         "jsonl" | "ndjson" | "json" => Some(Format::Jsonl),
