@@ -2,9 +2,9 @@
 //!
 //! Argus's side is `ra`'s CSV (the command line in `scripts/argus-parity.sh`): records are
 //! matched by protocol, addresses, ports (for TCP and UDP) and start time within 1 µs, then
-//! every field Argus computes is compared: counts and strings exactly, times within 1 µs,
-//! rates, loads and means within 1e-6 relative (Argus prints them from `f32`, which rounds
-//! at about 6e-8).
+//! every field Argus computes is compared: counts and strings exactly, times within 1 µs
+//! (the inter-packet times and jitters, in milliseconds, too), rates, loads and means within
+//! 1e-6 relative (Argus prints them from `f32`, which rounds at about 6e-8).
 #![allow(dead_code)] // the example and the test use different parts
 
 use std::collections::HashMap;
@@ -26,7 +26,11 @@ struct Field {
 #[derive(Clone, Copy)]
 enum Tolerance {
     Exact,
+    /// Seconds, within 1 µs.
     Micros,
+    /// Milliseconds, within 1 µs or 1e-6 relative.
+    Millis,
+    /// Within 1e-6 relative (or `ra`'s printed precision).
     Relative,
 }
 
@@ -53,10 +57,10 @@ const COMPARED: [Field; 29] = {
         f!("dload", Relative),
         f!("sloss", Exact),
         f!("dloss", Exact),
-        f!("sintpkt", Relative),
-        f!("dintpkt", Relative),
-        f!("sjit", Relative),
-        f!("djit", Relative),
+        f!("sintpkt", Millis),
+        f!("dintpkt", Millis),
+        f!("sjit", Millis),
+        f!("djit", Millis),
         f!("swin", Exact),
         f!("dwin", Exact),
         f!("stcpb", Exact),
@@ -295,6 +299,7 @@ fn agree(tolerance: Tolerance, theirs: &str, ours: &str) -> bool {
     match tolerance {
         Tolerance::Exact => a == b,
         Tolerance::Micros => (a - b).abs() <= 1.000_001e-6,
+        Tolerance::Millis => (a - b).abs() <= (1e-6 * a.abs().max(b.abs())).max(1.000_001e-3),
         // Or within the printed precision: `ra -p 6` rounds to 1e-6.
         Tolerance::Relative => (a - b).abs() <= (1e-6 * a.abs().max(b.abs())).max(1.000_001e-6),
     }

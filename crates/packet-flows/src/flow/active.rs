@@ -254,8 +254,7 @@ impl ActiveFlow {
                 let syn = segment.flags.contains(TcpFlags::SYN);
                 self.app
                     .tcp_segment(side, segment.sequence, syn, segment.payload);
-                tcp.segment(from_source, segment, nanos);
-                GapKind::Active
+                tcp.segment(from_source, segment, nanos)
             }
             _ => GapKind::Active,
         };
@@ -357,7 +356,7 @@ fn stats(counters: &SideCounters, tcp: &TcpSide, peer: &TcpSide) -> DirectionSta
         inter_packet_ms: counters.gaps.mean_ms(),
         jitter_ms: counters.gaps.jitter_ms(),
         window: tcp.scaled_window(peer),
-        base_sequence: tcp.base_sequence.unwrap_or(0),
+        base_sequence: tcp.base_sequence,
     }
 }
 
