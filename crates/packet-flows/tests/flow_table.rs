@@ -95,18 +95,28 @@ fn arp_and_icmp_records() {
 }
 
 #[test]
-fn an_icmp_error_ends_the_flow_it_quotes() {
+fn dns_transactions_are_flows_and_icmp_errors_extend_the_flow_they_quote() {
     let records = in_capture_order(&packets());
-    // 10.77.0.1.40053 > 10.77.0.2.53 twice, each answered by a port unreachable.
+    // 10.77.0.1.40053 > 10.77.0.2.53: 4096+ A? and 4097+ A?, each answered by a port
+    // unreachable 128 and 24 µs later.
     let dns: Vec<_> = records
         .iter()
         .filter(|r| r.key.destination_port == 53)
         .collect();
     assert_eq!(dns.len(), 2);
-    for r in &dns {
-        assert_eq!((r.state, r.end), ("INT", RecordEnd::IcmpError));
+    assert_eq!(
+        (dns[0].key.transaction, dns[1].key.transaction),
+        (4096, 4097)
+    );
+    let lasts = [128_000, 24_000];
+    for (r, last) in dns.iter().zip(lasts) {
+        assert_eq!(r.state, "INT");
         assert_eq!((r.source.packets, r.destination.packets), (1, 0));
-        assert!(r.ltime > r.stime, "the error's time is the record's last");
+        assert_eq!(
+            r.ltime.as_nanos() - r.stime.as_nanos(),
+            last,
+            "the error's time is the last"
+        );
     }
 }
 

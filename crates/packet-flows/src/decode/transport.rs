@@ -86,6 +86,8 @@ pub struct QuotedFlow {
     pub destination: IpAddr,
     /// Its source and destination ports, for TCP and UDP when captured.
     pub ports: Option<(u16, u16)>,
+    /// For UDP, the first two payload bytes when captured (a DNS message's transaction id).
+    pub udp_prefix: Option<u16>,
 }
 
 /// ICMP types that quote the offending packet: unreachable, source quench, redirect, time
@@ -126,11 +128,18 @@ fn quoted_flow(quoted: &[u8]) -> Option<QuotedFlow> {
             .map(|p| (be_u16(&p[0..2]), be_u16(&p[2..4]))),
         _ => None,
     };
+    let udp_prefix = match protocol {
+        UDP => quoted
+            .get(header_len + UDP_HEADER_LEN..header_len + UDP_HEADER_LEN + 2)
+            .map(be_u16),
+        _ => None,
+    };
     Some(QuotedFlow {
         protocol,
         source,
         destination,
         ports,
+        udp_prefix,
     })
 }
 

@@ -214,12 +214,12 @@ impl ActiveFlow {
             .min(self.interval_deadline(config))
     }
 
-    /// An ICMP error at `nanos` quoting one of this flow's packets: Argus ends the record
-    /// there, its last time the error's.
-    pub(crate) fn answered_by_icmp_error(mut self, nanos: i64) -> Option<FlowRecord> {
-        let span = self.span.as_mut()?;
-        span.1 = span.1.max(nanos);
-        self.record(RecordEnd::IcmpError)
+    /// An ICMP error at `nanos` quoting one of this flow's packets: the record's last time
+    /// becomes the error's (Argus's "ICMP mapped" flows).
+    pub(crate) fn answered_by_icmp_error(&mut self, nanos: i64) {
+        if let Some(span) = self.span.as_mut() {
+            span.1 = span.1.max(nanos);
+        }
     }
 
     /// Adds a packet of this flow.

@@ -17,12 +17,14 @@ const ICMPV6_REPLIES: [u8; 1] = [129];
 
 /// What a flow is keyed by: the protocol, both endpoints and, for TCP and UDP, their ports.
 ///
-/// ICMP has no ports; its "ports" are what Argus keys ICMP flows by. An echo (and the other
-/// request/reply pairs) has its identifier and sequence number, so a request and its reply
-/// share a flow and each ping is a flow of its own. An ICMPv4 error has its type and code
+/// ICMP has no ports; its "ports" are what Argus keys ICMP flows by. An ICMPv4 echo (and the
+/// other request/reply pairs) has its identifier and sequence number, so a request and its
+/// reply share a flow and each ping is a flow of its own; an ICMPv6 echo has its identifier
+/// twice (Argus keeps a whole `ping -6` in one flow). An ICMPv4 error has its type and code
 /// (`type | code << 8`) and the quoted packet's destination port byte-swapped, as Argus
 /// prints them; any other ICMPv4 message its type and code and 0; any other ICMPv6 message
-/// its type (a reply's request type) and its code. ARP keys on the sender and target protocol addresses; its protocol
+/// its type and its code, an advertisement its solicitation's type and its code the other
+/// way round (so it joins the solicitation's flow). ARP keys on the sender and target protocol addresses; its protocol
 /// is [`ARP`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
@@ -36,6 +38,23 @@ pub struct FlowKey {
     pub destination: IpAddr,
     /// Its port.
     pub destination_port: u16,
+    /// For UDP to or from port 53, the DNS transaction id (the payload's first two bytes):
+    /// Argus keys DNS on it, so each query and its answer are a flow of their own. 0
+    /// otherwise.
+    pub transaction: u16,
+}
+
+/// The DNS port, whose UDP flows Argus tells apart by transaction id.
+const DNS_PORT: u16 = 53;
+
+/// The transaction id of a UDP datagram from `source_port` to `destination_port` whose
+/// payload begins with `prefix`.
+fn transaction(source_port: u16, destination_port: u16, prefix: Option<u16>) -> u16 {
+    if source_port == DNS_PORT || destination_port == DNS_PORT {
+        prefix.unwrap_or(0)
+    } else {
+        0
+    }
 }
 
 /// The pseudo protocol number flow keys use for ARP, above every IP protocol number.
@@ -51,6 +70,7 @@ impl FlowKey {
                 source_port: 0,
                 destination: IpAddr::V4(arp.target),
                 destination_port: 0,
+                transaction: 0,
             },
             Network::Ip(ip) => {
                 let (source_port, destination_port) = match &ip.transport {
@@ -60,12 +80,20 @@ impl FlowKey {
                     Transport::Icmpv6(m) => icmpv6_ports(m),
                     Transport::LaterFragment | Transport::Other => (0, 0),
                 };
+                let transaction = match &ip.transport {
+                    Transport::Udp(u) => {
+                        let prefix = u.payload.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+                        transaction(source_port, destination_port, prefix)
+                    }
+                    _ => 0,
+                };
                 FlowKey {
                     protocol: u16::from(ip.protocol),
                     source: ip.source,
                     source_port,
                     destination: ip.destination,
                     destination_port,
+                    transaction,
                 }
             }
         }
@@ -79,6 +107,7 @@ impl FlowKey {
             source_port: self.destination_port,
             destination: self.source,
             destination_port: self.source_port,
+            transaction: self.transaction,
         }
     }
 
@@ -108,6 +137,7 @@ impl Default for FlowKey {
             source_port: 0,
             destination: zero,
             destination_port: 0,
+            transaction: 0,
         }
     }
 }
@@ -137,8 +167,18 @@ fn icmp_ports(m: &IcmpMessage) -> (u16, u16) {
 }
 
 fn icmpv6_ports(m: &IcmpMessage) -> (u16, u16) {
-    echo_ports(m, &ICMPV6_REQUESTS, &ICMPV6_REPLIES)
-        .unwrap_or((u16::from(icmpv6_request_type(m.kind)), u16::from(m.code)))
+    if ICMPV6_REQUESTS.contains(&m.kind) || ICMPV6_REPLIES.contains(&m.kind) {
+        // ICMPv6 echo is keyed on the identifier alone: one `ping -6` is one flow.
+        return (m.identifier, m.identifier);
+    }
+    let request = icmpv6_request_type(m.kind);
+    let (kind, code) = (u16::from(request), u16::from(m.code));
+    if request == m.kind {
+        (kind, code)
+    } else {
+        // A neighbour or router advertisement answers its solicitation: the other way round.
+        (code, kind)
+    }
 }
 
 /// The request an ICMPv6 reply answers (echo, router and neighbour discovery): Argus keys and
@@ -157,11 +197,16 @@ pub(crate) fn icmpv6_request_type(kind: u8) -> u8 {
 pub(crate) fn quoted_key(m: &IcmpMessage) -> Option<FlowKey> {
     let quoted = m.quoted?;
     let (source_port, destination_port) = quoted.ports?;
+    let transaction = match quoted.protocol {
+        17 => transaction(source_port, destination_port, quoted.udp_prefix),
+        _ => 0,
+    };
     Some(FlowKey {
         protocol: u16::from(quoted.protocol),
         source: quoted.source,
         source_port,
         destination: quoted.destination,
         destination_port,
+        transaction,
     })
 }

@@ -61,9 +61,6 @@ pub enum RecordEnd {
     StatusInterval,
     /// A new connection reused the closed connection's ports.
     PortReuse,
-    /// An ICMP error quoting one of the flow's packets came back (a port unreachable for a
-    /// UDP datagram, say): the error's time is the record's last.
-    IcmpError,
     /// The capture ended, or the table was flushed.
     Flushed,
     /// The table was full and this was its least recently active flow.

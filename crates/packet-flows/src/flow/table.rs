@@ -20,9 +20,9 @@ const MAX_FRAGMENT_PARENTS: usize = 4_096;
 /// As in Argus, a record is written when the status interval has passed since its first
 /// packet, and the flow goes on; a flow times out (silently: its packets are all written) its
 /// protocol's idle timeout after its last record was written, if no packet came since. A
-/// record is also written early when a closed TCP connection's ports open a new one, when an
-/// ICMP error quotes the flow's packet, when the table is full and the flow is due soonest,
-/// and when the table is [`flush`](FlowTable::flush)ed at the end of the capture. Memory is
+/// record is also written early when a closed TCP connection's ports open a new one, when the
+/// table is full and the flow is due soonest, and when the table is
+/// [`flush`](FlowTable::flush)ed at the end of the capture. Memory is
 /// bounded by [`FlowTableConfig::max_flows`].
 ///
 /// ```
@@ -97,7 +97,7 @@ impl FlowTable {
         let nanos = micros.max(self.now);
         self.advance_to(nanos);
         let view = PacketView::of(meta, &self.config);
-        self.end_quoted_flow(meta, nanos);
+        self.extend_quoted_flow(meta, nanos);
         let key = self.key_for(meta);
         let (canonical, _) = key.canonical();
 
@@ -192,8 +192,9 @@ impl FlowTable {
         self.records.push_back(record);
     }
 
-    /// Ends the flow whose packet an ICMP error quotes.
-    fn end_quoted_flow(&mut self, meta: &PacketMeta<'_>, nanos: i64) {
+    /// Extends the record of the flow whose packet an ICMP error quotes to the error's time,
+    /// as Argus does (the error itself is a packet of its own ICMP flow).
+    fn extend_quoted_flow(&mut self, meta: &PacketMeta<'_>, nanos: i64) {
         let message = match meta.ip().map(|ip| &ip.transport) {
             Some(Transport::Icmp(m) | Transport::Icmpv6(m)) => m,
             _ => return,
@@ -202,10 +203,8 @@ impl FlowTable {
             return;
         };
         let (canonical, _) = quoted.canonical();
-        if let Some(flow) = self.flows.remove(&canonical)
-            && let Some(record) = flow.answered_by_icmp_error(nanos)
-        {
-            self.emit(record);
+        if let Some(flow) = self.flows.get_mut(&canonical) {
+            flow.answered_by_icmp_error(nanos);
         }
     }
 
