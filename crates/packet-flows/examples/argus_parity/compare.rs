@@ -188,10 +188,9 @@ fn port(r: &FlowRecord, value: u16, source: bool) -> String {
         (1, _) => format!("0x{value:04x}"),
         (58, Some(m)) if [128, 129].contains(&m.kind) && source => "128".to_owned(),
         (58, Some(m)) if [128, 129].contains(&m.kind) => m.code.to_string(),
-        // A flow that began with an advertisement: Argus prints its solicitation's type first.
-        (58, _) if [133, 135].contains(&r.key.destination_port) && r.key.source_port < 128 => {
-            let (s, d) = (r.key.destination_port, r.key.source_port);
-            (if source { s } else { d }).to_string()
+        // Neighbour discovery: the solicitation's type, then the first message's code.
+        (58, Some(m)) if r.key.source_port == r.key.destination_port && !source => {
+            m.code.to_string()
         }
         _ => value.to_string(),
     }

@@ -334,8 +334,8 @@ impl ActiveFlow {
             stime: crate::Timestamp::from_nanos(stime),
             ltime: crate::Timestamp::from_nanos(ltime),
             state,
-            source: stats(&self.source, &source_tcp, &destination_tcp),
-            destination: stats(&self.destination, &destination_tcp, &source_tcp),
+            source: stats(&self.source, &source_tcp),
+            destination: stats(&self.destination, &destination_tcp),
             synack: self.tcp.map_or(0.0, |t| t.synack()),
             ackdat: self.tcp.map_or(0.0, |t| t.ackdat()),
             app: self.app.summary(),
@@ -346,7 +346,7 @@ impl ActiveFlow {
     }
 }
 
-fn stats(counters: &SideCounters, tcp: &TcpSide, peer: &TcpSide) -> DirectionStats {
+fn stats(counters: &SideCounters, tcp: &TcpSide) -> DirectionStats {
     DirectionStats {
         packets: counters.packets,
         bytes: counters.bytes,
@@ -355,7 +355,7 @@ fn stats(counters: &SideCounters, tcp: &TcpSide, peer: &TcpSide) -> DirectionSta
         loss: tcp.retransmissions,
         inter_packet_ms: counters.gaps.mean_ms(),
         jitter_ms: counters.gaps.jitter_ms(),
-        window: tcp.scaled_window(peer),
+        window: tcp.scaled_window(),
         base_sequence: tcp.base_sequence,
     }
 }

@@ -22,9 +22,10 @@ const ICMPV6_REPLIES: [u8; 1] = [129];
 /// reply share a flow and each ping is a flow of its own; an ICMPv6 echo has its identifier
 /// twice (Argus keeps a whole `ping -6` in one flow). An ICMPv4 error has its type and code
 /// (`type | code << 8`) and the quoted packet's destination port byte-swapped, as Argus
-/// prints them; any other ICMPv4 message its type and code and 0; any other ICMPv6 message
-/// its type and its code, an advertisement its solicitation's type and its code the other
-/// way round (so it joins the solicitation's flow). ARP keys on the sender and target protocol addresses; its protocol
+/// prints them; any other ICMPv4 message its type and code and 0; an ICMPv6 router or
+/// neighbour solicitation or advertisement the solicitation's type twice (so both hosts'
+/// solicitations and advertisements are one flow, as in Argus); any other ICMPv6 message its
+/// type and its code. ARP keys on the sender and target protocol addresses; its protocol
 /// is [`ARP`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
@@ -172,14 +173,16 @@ fn icmpv6_ports(m: &IcmpMessage) -> (u16, u16) {
         return (m.identifier, m.identifier);
     }
     let request = icmpv6_request_type(m.kind);
-    let (kind, code) = (u16::from(request), u16::from(m.code));
-    if request == m.kind {
-        (kind, code)
+    if ICMPV6_DISCOVERY.contains(&request) {
+        // Solicitations and advertisements either way between two hosts are one flow.
+        (u16::from(request), u16::from(request))
     } else {
-        // A neighbour or router advertisement answers its solicitation: the other way round.
-        (code, kind)
+        (u16::from(m.kind), u16::from(m.code))
     }
 }
+
+/// Router and neighbour solicitations, whose advertisements Argus counts in their flow.
+const ICMPV6_DISCOVERY: [u8; 2] = [133, 135];
 
 /// The request an ICMPv6 reply answers (echo, router and neighbour discovery): Argus keys and
 /// names a reply's flow by its request's type.

@@ -192,12 +192,12 @@ impl FlowTable {
         self.records.push_back(record);
     }
 
-    /// Extends the record of the flow whose packet an ICMP error quotes to the error's time,
-    /// as Argus does (the error itself is a packet of its own ICMP flow).
+    /// Extends the record of the flow whose packet an ICMPv4 error quotes to the error's
+    /// time, as Argus does (the error itself is a packet of its own ICMP flow; Argus maps
+    /// no ICMPv6 error to a flow).
     fn extend_quoted_flow(&mut self, meta: &PacketMeta<'_>, nanos: i64) {
-        let message = match meta.ip().map(|ip| &ip.transport) {
-            Some(Transport::Icmp(m) | Transport::Icmpv6(m)) => m,
-            _ => return,
+        let Some(Transport::Icmp(message)) = meta.ip().map(|ip| &ip.transport) else {
+            return;
         };
         let Some(quoted) = quoted_key(message) else {
             return;

@@ -31,14 +31,11 @@ pub(crate) struct TcpSide {
 }
 
 impl TcpSide {
-    /// The last window advertised, shifted by the window-scale option when both sides sent
-    /// one.
-    pub(crate) fn scaled_window(&self, peer: &TcpSide) -> u32 {
+    /// The last window advertised, shifted by this side's window-scale option as Argus
+    /// shifts it (whether or not the peer agreed to scaling, and on a SYN too).
+    pub(crate) fn scaled_window(&self) -> u32 {
         let window = u32::from(self.window.unwrap_or(0));
-        match (self.window_scale, peer.window_scale) {
-            (Some(shift), Some(_)) => window << shift.min(14),
-            _ => window,
-        }
+        window << self.window_scale.unwrap_or(0).min(14)
     }
 
     fn window_or_zero(&self) -> u16 {
@@ -72,10 +69,13 @@ impl TcpConnection {
         let flags = seg.flags;
         let syn = flags.contains(TcpFlags::SYN);
         let ack = flags.contains(TcpFlags::ACK);
-        // The handshake's times: the source's SYN, the destination's SYN/ACK, then the
-        // source's first ACK after it.
-        if from_source && syn && !ack && self.syn_nanos.is_none() {
-            self.syn_nanos = Some(nanos);
+        // The handshake's times: the source's (last) SYN, the destination's SYN/ACK, then
+        // the source's first ACK after it. A SYN sent again before the answer is a
+        // retransmission, and the round trip is timed from it.
+        if from_source && syn && !ack && self.syn_ack_nanos.is_none() {
+            if self.syn_nanos.replace(nanos).is_some() {
+                self.source.retransmissions += 1;
+            }
         } else if !from_source && syn && ack && self.syn_ack_nanos.is_none() {
             self.syn_ack_nanos = Some(nanos);
         } else if from_source && ack && !syn && self.syn_ack_nanos.is_some() {
