@@ -4,8 +4,8 @@
 # protocol, addresses, ports and start time and compares every field Argus computes.
 #
 # Usage: scripts/argus-parity.sh <capture.pcap>... [--save]
-#   --save  also writes each reference to crates/packet-flows/tests/fixtures/argus/<name>.csv,
-#           where the parity test reads it (for captures under tests/fixtures).
+#   --save  also writes each reference where the parity test reads it: for a capture
+#           crates/packet-flows/tests/fixtures/<dir>/<name>, tests/fixtures/argus/<dir>/<name>.csv.
 #
 # argus: -X ignores /etc/argus.conf (Debian's sets a 5 s status interval), -J keeps the
 # inter-packet times and jitter, -R the TCP round trips, -A application bytes, -U 128 user
@@ -33,7 +33,14 @@ for capture in "${captures[@]}"; do
   # shellcheck disable=SC2086
   ra -r "$WORK/$name.argus" -n -u -p 6 -c , -L 0 -s $FIELDS - ip or arp >"$WORK/$name.csv"
   if [ "$save" = 1 ]; then
-    cp "$WORK/$name.csv" "crates/packet-flows/tests/fixtures/argus/$name.csv"
+    fixtures=$(cd crates/packet-flows/tests/fixtures && pwd)
+    dir=$(cd "$(dirname "$capture")" && pwd)
+    case "$dir" in
+      "$fixtures"*) sub=${dir#"$fixtures"} ;;
+      *) echo "--save: $capture is not under $fixtures" >&2; exit 2 ;;
+    esac
+    mkdir -p "$fixtures/argus$sub"
+    cp "$WORK/$name.csv" "$fixtures/argus$sub/$name.csv"
   fi
   target/release/examples/argus_parity "$capture" "$WORK/$name.csv"
 done

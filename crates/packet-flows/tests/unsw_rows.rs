@@ -65,8 +65,8 @@ fn the_http_connection_row_has_the_dataset_units() {
         ("FIN", 6, 6, 491, 1832)
     );
     assert!((r.dur - 0.006554).abs() < 1e-9);
-    // Milliseconds: gaps of 75, 420, 5820, 89 and 137 µs.
-    assert!((r.sinpkt - 1.3082).abs() < 1e-9, "{}", r.sinpkt);
+    // Milliseconds: gaps of 75, 420, 5820, 89 and 137 µs (in Argus's single precision).
+    assert!((r.sinpkt - 1.3082).abs() < 1e-6, "{}", r.sinpkt);
     // Seconds.
     assert!((r.synack - 0.000054).abs() < 1e-9);
     assert!((r.tcprtt - 0.000075).abs() < 1e-9);
@@ -89,6 +89,78 @@ fn the_http_connection_row_has_the_dataset_units() {
         &COLUMNS[COLUMNS.len() - IDENTITY_COLUMNS..],
         &["srcip", "sport", "dstip", "dsport", "stime", "ltime"]
     );
+}
+
+#[test]
+fn services_and_payload_counts_on_the_generated_captures() {
+    let http = extract("flows/http.pcap");
+    let web: Vec<_> = http.iter().filter(|f| f.row.dsport == 8000).collect();
+    assert!(web.len() >= 8, "{}", web.len());
+    assert!(web.iter().all(|f| f.row.service == "http"));
+    // Every connection asked at least once and was answered.
+    assert!(
+        web.iter()
+            .all(|f| f.row.trans_depth >= 1 && f.row.ct_flw_http_mthd >= 1)
+    );
+    // The keep-alive connection with four requests: 4 requests x 4 responses.
+    assert!(
+        web.iter().any(|f| f.row.ct_flw_http_mthd == 16),
+        "{:?}",
+        web.iter()
+            .map(|f| f.row.ct_flw_http_mthd)
+            .collect::<Vec<_>>()
+    );
+    assert!(web.iter().any(|f| f.row.response_body_len > 0));
+    // The refused connection on 8080 carried no payload.
+    assert!(
+        http.iter()
+            .filter(|f| f.row.dsport == 8080)
+            .all(|f| f.row.service == "-")
+    );
+
+    let ftp = extract("flows/ftp.pcap");
+    let control: Vec<_> = ftp.iter().filter(|f| f.row.dsport == 21).collect();
+    assert_eq!(control.len(), 4, "ftplib's two sessions and curl's two");
+    assert!(control.iter().all(|f| f.row.service == "ftp"));
+    // alice logged in (230) in three sessions; the wrong password got 530.
+    let logins: u32 = control.iter().map(|f| f.row.is_ftp_login).sum();
+    assert_eq!(logins, 3);
+    assert!(
+        control
+            .iter()
+            .any(|f| f.row.is_ftp_login == 0 && f.row.ct_ftp_cmd >= 1)
+    );
+    let data = ftp.iter().filter(|f| f.row.service == "ftp-data").count();
+    assert_eq!(data, 6, "LIST, RETR, STOR, LIST and curl's two RETRs");
+
+    let dns = extract("flows/dns-udp.pcap");
+    let answered: Vec<_> = dns.iter().filter(|f| f.row.dsport == 53).collect();
+    assert!(answered.len() >= 8);
+    assert!(
+        answered.iter().all(|f| f.row.service == "dns"),
+        "TCP and UDP"
+    );
+    assert!(
+        dns.iter()
+            .filter(|f| f.row.dsport == 9999)
+            .all(|f| f.row.service == "-")
+    );
+}
+
+#[test]
+fn a_port_scan_shows_in_the_connection_counts() {
+    let scan = extract("flows/scan.pcap");
+    let probes: Vec<_> = scan
+        .iter()
+        .filter(|f| f.row.proto == "tcp" && f.row.dstip.to_string() == "10.78.0.2")
+        .collect();
+    assert!(probes.len() >= 200);
+    // Among the last 100 records, nearly all are this scanner against this target.
+    let busiest = probes.iter().map(|f| f.row.ct_dst_src_ltm).max().unwrap();
+    assert!(busiest >= 95, "{busiest}");
+    // A SYN scan probes each port once: no record shares its destination port with many.
+    let repeats = probes.iter().map(|f| f.row.ct_src_dport_ltm).max().unwrap();
+    assert!(repeats <= 3, "{repeats}");
 }
 
 /// The shared partition's CSV, when it is there (`REQUIRE_DATA=1` makes it a requirement).

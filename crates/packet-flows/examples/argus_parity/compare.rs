@@ -26,7 +26,7 @@ struct Field {
 #[derive(Clone, Copy)]
 enum Tolerance {
     Exact,
-    /// Seconds, within 1 µs.
+    /// Seconds, within 1 µs or 1e-6 relative (Argus's `dur` is single precision).
     Micros,
     /// Milliseconds, within 1 µs or 1e-6 relative.
     Millis,
@@ -116,7 +116,14 @@ pub fn our_rows(path: &str, config: FlowTableConfig) -> Vec<Row> {
 /// A record's fields printed as `ra -n -u -p 6` prints them.
 fn as_ra(r: &FlowRecord) -> Row {
     let time = |t: packet_flows::Timestamp| format!("{}.{:06}", t.secs(), t.subsec_nanos() / 1000);
-    let f6 = |x: f64| format!("{x:.6}");
+    // `ra` prints a NaN (negative sign bit, from sqrt of a negative) as glibc does.
+    let f6 = |x: f64| {
+        if x.is_nan() {
+            "-nan".to_owned()
+        } else {
+            format!("{x:.6}")
+        }
+    };
     let (s, d) = (&r.source, &r.destination);
     let mean = |bytes: u64, packets: u64| {
         f6(if packets == 0 {
@@ -302,7 +309,7 @@ fn agree(tolerance: Tolerance, theirs: &str, ours: &str) -> bool {
     };
     match tolerance {
         Tolerance::Exact => a == b,
-        Tolerance::Micros => (a - b).abs() <= 1.000_001e-6,
+        Tolerance::Micros => (a - b).abs() <= (1e-6 * a.abs().max(b.abs())).max(1.000_001e-6),
         Tolerance::Millis => (a - b).abs() <= (1e-6 * a.abs().max(b.abs())).max(1.000_001e-3),
         // Or within the printed precision: `ra -p 6` rounds to 1e-6.
         Tolerance::Relative => (a - b).abs() <= (1e-6 * a.abs().max(b.abs())).max(1.000_001e-6),

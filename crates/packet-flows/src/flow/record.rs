@@ -22,7 +22,8 @@ pub struct DirectionStats {
     pub loss: u64,
     /// Mean gap between this direction's packets, milliseconds (`sintpkt`).
     pub inter_packet_ms: f64,
-    /// Jitter of those gaps, milliseconds, as `ra` prints it (`sjit`).
+    /// Jitter of those gaps, milliseconds, as `ra` prints it (`sjit`); NaN where Argus's
+    /// single-precision arithmetic gives NaN (near-equal gaps of many seconds).
     pub jitter_ms: f64,
     /// The last TCP window advertised (`swin`), scaled when both sides agreed to scaling.
     pub window: u32,

@@ -192,8 +192,9 @@ impl UnswRow {
             dloss: d.loss,
             sinpkt: s.inter_packet_ms,
             dinpkt: d.inter_packet_ms,
-            sjit: s.jitter_ms,
-            djit: d.jitter_ms,
+            // Where Argus's arithmetic gives NaN, 0 (as later `ra` versions print it).
+            sjit: finite_or_zero(s.jitter_ms),
+            djit: finite_or_zero(d.jitter_ms),
             swin: s.window,
             stcpb: s.base_sequence,
             dtcpb: d.base_sequence,
@@ -225,4 +226,8 @@ impl UnswRow {
             ltime: record.ltime,
         }
     }
+}
+
+fn finite_or_zero(x: f64) -> f64 {
+    if x.is_finite() { x } else { 0.0 }
 }
