@@ -203,6 +203,32 @@ fn a_new_syn_on_a_closed_connection_starts_a_new_flow() {
     assert_eq!((records[1].state, records[1].source.packets), ("REQ", 1));
 }
 
+/// A closed connection whose last record was written at the status interval, reopened on
+/// the same ports before it timed out: the new connection is a new flow, and the old one has
+/// nothing left to write (a capture grown from repeated connections found this).
+#[test]
+fn a_port_reused_after_a_status_cut_starts_a_new_flow() {
+    let packets = packets();
+    let connection: Vec<_> = packets[7..19].iter().collect();
+    let t0 = 1_800_000_000 * SECOND;
+    let mut timed: Vec<_> = connection
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (*p, t0 + i as i64 * 1_000))
+        .collect();
+    timed.extend(
+        connection
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (*p, t0 + 61 * SECOND + i as i64 * 1_000)),
+    );
+    let records = run(FlowTableConfig::default(), &timed);
+    assert_eq!(records.len(), 2, "{records:#?}");
+    assert_eq!(records[0].end, RecordEnd::StatusInterval);
+    assert!(!records[1].continued);
+    assert_eq!((records[1].source.packets, records[1].state), (6, "FIN"));
+}
+
 #[test]
 fn a_full_table_writes_out_the_flow_due_soonest() {
     let packets = packets();

@@ -159,10 +159,6 @@ impl ActiveFlow {
         self.first_nanos
     }
 
-    pub(crate) fn has_packets(&self) -> bool {
-        self.span.is_some()
-    }
-
     pub(crate) fn mark_ftp_data(&mut self) {
         self.app.mark_ftp_data();
     }
@@ -303,9 +299,10 @@ impl ActiveFlow {
         Some(record)
     }
 
-    pub(crate) fn into_record(self, end: RecordEnd) -> FlowRecord {
+    /// The flow's last record; `None` when its packets were all written already (its
+    /// current record, begun by a status cut, holds none).
+    pub(crate) fn into_record(self, end: RecordEnd) -> Option<FlowRecord> {
         self.record(end)
-            .expect("only flows with packets are written out")
     }
 
     fn record(&self, end: RecordEnd) -> Option<FlowRecord> {

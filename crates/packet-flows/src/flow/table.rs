@@ -147,9 +147,7 @@ impl FlowTable {
         self.deadlines.clear();
         flows.sort_by_key(|flow| flow.first_nanos());
         for flow in flows {
-            if flow.has_packets() {
-                self.emit(flow.into_record(RecordEnd::Flushed));
-            }
+            self.emit(flow.into_record(RecordEnd::Flushed));
         }
     }
 
@@ -188,8 +186,8 @@ impl FlowTable {
         }
     }
 
-    fn emit(&mut self, record: FlowRecord) {
-        self.records.push_back(record);
+    fn emit(&mut self, record: Option<FlowRecord>) {
+        self.records.extend(record);
     }
 
     /// Extends the record of the flow whose packet an ICMPv4 error quotes to the error's
@@ -220,9 +218,7 @@ impl FlowTable {
                 .is_some_and(|f| f.number() == number && f.scheduled == due)
             {
                 let flow = self.flows.remove(&key).expect("present");
-                if flow.has_packets() {
-                    self.emit(flow.into_record(RecordEnd::Evicted));
-                }
+                self.emit(flow.into_record(RecordEnd::Evicted));
             }
         }
     }
