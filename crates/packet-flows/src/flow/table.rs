@@ -44,7 +44,7 @@ const MAX_FRAGMENT_PARENTS: usize = 4_096;
 #[derive(Debug)]
 pub struct FlowTable {
     config: FlowTableConfig,
-    flows: HashMap<FlowKey, ActiveFlow>,
+    flows: HashMap<FlowKey, ActiveFlow, ahash::RandomState>,
     /// When flows may need attention, with the flow's key and number. Each flow has one live
     /// entry, the one at its `scheduled` time; it is checked when due and pushed again for the
     /// flow's next deadline. Entries of ended flows (their key may hold a newer flow, with
@@ -62,7 +62,7 @@ impl FlowTable {
     pub fn new(config: FlowTableConfig) -> FlowTable {
         FlowTable {
             config,
-            flows: HashMap::new(),
+            flows: HashMap::default(),
             deadlines: BinaryHeap::new(),
             records: VecDeque::new(),
             expected_ftp_data: HashMap::new(),
@@ -101,44 +101,33 @@ impl FlowTable {
         let key = self.key_for(meta);
         let (canonical, _) = key.canonical();
 
-        if let Some(flow) = self.flows.get(&canonical)
-            && flow.is_reused_by(&key, meta)
-        {
+        // The common case, a packet of a flow being followed, costs one lookup.
+        let reused = match self.flows.get_mut(&canonical) {
+            Some(flow) if !flow.is_reused_by(&key, meta) => {
+                let fields = (&self.config, &mut self.deadlines, &mut self.expected_ftp_data);
+                add_packet(flow, canonical, &key, nanos, &view, fields);
+                return;
+            }
+            Some(_) => true,
+            None => false,
+        };
+        if reused {
             let flow = self.flows.remove(&canonical).expect("present");
             self.emit(flow.into_record(RecordEnd::PortReuse));
         }
-        if !self.flows.contains_key(&canonical) {
-            self.make_room();
-            let mut flow = ActiveFlow::new(key, nanos, &view, self.flows_seen);
-            if let Some(expires) = self
-                .expected_ftp_data
-                .remove(&(key.destination, key.destination_port))
-                && expires >= nanos
-            {
-                flow.mark_ftp_data();
-            }
-            self.flows_seen += 1;
-            self.flows.insert(canonical, flow);
+        self.make_room();
+        let mut flow = ActiveFlow::new(key, nanos, &view, self.flows_seen);
+        if let Some(expires) = self
+            .expected_ftp_data
+            .remove(&(key.destination, key.destination_port))
+            && expires >= nanos
+        {
+            flow.mark_ftp_data();
         }
-        let flow = self.flows.get_mut(&canonical).expect("inserted above");
-        flow.add(&key, nanos, &view, &self.config);
-        // A new record brings its status-interval deadline, maybe before the one scheduled.
-        let due = flow.deadline(&self.config);
-        if due < flow.scheduled {
-            flow.scheduled = due;
-            self.deadlines
-                .push(Reverse((due, canonical, flow.number())));
-        }
-        for (address, port) in flow.take_ftp_data_endpoints() {
-            if self.expected_ftp_data.len() >= MAX_EXPECTED_FTP_DATA {
-                let now = nanos;
-                self.expected_ftp_data.retain(|_, expires| *expires >= now);
-            }
-            if self.expected_ftp_data.len() < MAX_EXPECTED_FTP_DATA {
-                self.expected_ftp_data
-                    .insert((address, port), nanos + FTP_DATA_WAIT_NANOS);
-            }
-        }
+        self.flows_seen += 1;
+        let flow = self.flows.entry(canonical).insert_entry(flow).into_mut();
+        let fields = (&self.config, &mut self.deadlines, &mut self.expected_ftp_data);
+        add_packet(flow, canonical, &key, nanos, &view, fields);
     }
 
     /// Writes out every flow's current record (at the end of a capture).
@@ -243,6 +232,40 @@ impl FlowTable {
                 self.fragment_parents.get(&parent).copied().unwrap_or(key)
             }
             _ => key,
+        }
+    }
+}
+
+/// The table's parts a packet's flow update touches besides the flow.
+type Touched<'t> = (
+    &'t FlowTableConfig,
+    &'t mut BinaryHeap<Reverse<(i64, FlowKey, u64)>>,
+    &'t mut HashMap<(IpAddr, u16), i64>,
+);
+
+/// Adds a packet to its flow, schedules the flow's new deadline if it moved earlier, and
+/// remembers the FTP data connections the packet announced.
+fn add_packet(
+    flow: &mut ActiveFlow,
+    canonical: FlowKey,
+    key: &FlowKey,
+    nanos: i64,
+    view: &PacketView<'_, '_>,
+    (config, deadlines, expected_ftp_data): Touched<'_>,
+) {
+    flow.add(key, nanos, view, config);
+    // A new record brings its status-interval deadline, maybe before the one scheduled.
+    let due = flow.deadline(config);
+    if due < flow.scheduled {
+        flow.scheduled = due;
+        deadlines.push(Reverse((due, canonical, flow.number())));
+    }
+    for (address, port) in flow.take_ftp_data_endpoints() {
+        if expected_ftp_data.len() >= MAX_EXPECTED_FTP_DATA {
+            expected_ftp_data.retain(|_, expires| *expires >= nanos);
+        }
+        if expected_ftp_data.len() < MAX_EXPECTED_FTP_DATA {
+            expected_ftp_data.insert((address, port), nanos + FTP_DATA_WAIT_NANOS);
         }
     }
 }
