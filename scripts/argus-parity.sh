@@ -29,6 +29,8 @@ trap 'rm -rf "$WORK"' EXIT
 cargo build --quiet --release -p packet-flows --example argus_parity
 for capture in "${captures[@]}"; do
   name=$(basename "$capture")
+  # argus appends to an existing output file; two captures may share a name.
+  rm -f "$WORK/$name.argus"
   argus -X -J -R -A -U 128 -S 60 -r "$capture" -w "$WORK/$name.argus"
   # shellcheck disable=SC2086
   ra -r "$WORK/$name.argus" -n -u -p 6 -c , -L 0 -s $FIELDS - ip or arp >"$WORK/$name.csv"

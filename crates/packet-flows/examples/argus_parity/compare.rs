@@ -193,6 +193,7 @@ fn port(r: &FlowRecord, value: u16, source: bool) -> String {
             format!("0x{:04x}", m.identifier)
         }
         (1, _) => format!("0x{value:04x}"),
+        (packet_flows::ARP, _) => String::new(),
         (58, Some(m)) if [128, 129].contains(&m.kind) && source => "128".to_owned(),
         (58, Some(m)) if [128, 129].contains(&m.kind) => m.code.to_string(),
         // Neighbour discovery: the solicitation's type, then the first message's code.

@@ -25,8 +25,8 @@ const ICMPV6_REPLIES: [u8; 1] = [129];
 /// prints them; any other ICMPv4 message its type and code and 0; an ICMPv6 router or
 /// neighbour solicitation or advertisement the solicitation's type twice (so both hosts'
 /// solicitations and advertisements are one flow, as in Argus); any other ICMPv6 message its
-/// type and its code. ARP keys on the sender and target protocol addresses; its protocol
-/// is [`ARP`].
+/// type and its code. ARP keys on the sender and target protocol addresses, with 1 for the
+/// requester's side and 2 for the responder's; its protocol is [`ARP`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
     /// IP protocol number, or [`ARP`].
@@ -61,18 +61,28 @@ fn transaction(source_port: u16, destination_port: u16, prefix: Option<u16>) -> 
 /// The pseudo protocol number flow keys use for ARP, above every IP protocol number.
 pub const ARP: u16 = 0x0806;
 
+const ARP_REPLY: u16 = 2;
+
 impl FlowKey {
     /// The key of a decoded packet, oriented from its sender to its receiver.
     pub fn of(meta: &PacketMeta<'_>) -> FlowKey {
         match &meta.network {
-            Network::Arp(arp) => FlowKey {
-                protocol: ARP,
-                source: IpAddr::V4(arp.sender),
-                source_port: 0,
-                destination: IpAddr::V4(arp.target),
-                destination_port: 0,
-                transaction: 0,
-            },
+            // The requester's side is "port" 1 and the responder's 2, so that a reply joins its
+            // request's flow but a request the other way round is a flow of its own (Argus).
+            Network::Arp(arp) => {
+                let (source_port, destination_port) = match arp.operation {
+                    ARP_REPLY => (2, 1),
+                    _ => (1, 2),
+                };
+                FlowKey {
+                    protocol: ARP,
+                    source: IpAddr::V4(arp.sender),
+                    source_port,
+                    destination: IpAddr::V4(arp.target),
+                    destination_port,
+                    transaction: 0,
+                }
+            }
             Network::Ip(ip) => {
                 let (source_port, destination_port) = match &ip.transport {
                     Transport::Tcp(t) => (t.source_port, t.destination_port),

@@ -104,7 +104,11 @@ impl FlowTable {
         // The common case, a packet of a flow being followed, costs one lookup.
         let reused = match self.flows.get_mut(&canonical) {
             Some(flow) if !flow.is_reused_by(&key, meta) => {
-                let fields = (&self.config, &mut self.deadlines, &mut self.expected_ftp_data);
+                let fields = (
+                    &self.config,
+                    &mut self.deadlines,
+                    &mut self.expected_ftp_data,
+                );
                 add_packet(flow, canonical, &key, nanos, &view, fields);
                 return;
             }
@@ -126,7 +130,11 @@ impl FlowTable {
         }
         self.flows_seen += 1;
         let flow = self.flows.entry(canonical).insert_entry(flow).into_mut();
-        let fields = (&self.config, &mut self.deadlines, &mut self.expected_ftp_data);
+        let fields = (
+            &self.config,
+            &mut self.deadlines,
+            &mut self.expected_ftp_data,
+        );
         add_packet(flow, canonical, &key, nanos, &view, fields);
     }
 

@@ -174,6 +174,11 @@ impl UnswRow {
     pub fn new(record: &FlowRecord, counts: &ConnectionCounts) -> UnswRow {
         let (s, d) = (&record.source, &record.destination);
         let dur = record.dur();
+        // ARP has no ports (the key's 1 and 2 only tell requester from responder).
+        let ports = match record.key.protocol {
+            crate::ARP => (0, 0),
+            _ => (record.key.source_port, record.key.destination_port),
+        };
         UnswRow {
             dur,
             proto: record.proto,
@@ -219,9 +224,9 @@ impl UnswRow {
             ct_srv_dst: counts.srv_dst,
             is_sm_ips_ports: u8::from(record.key.is_same_endpoints()),
             srcip: record.key.source,
-            sport: record.key.source_port,
+            sport: ports.0,
             dstip: record.key.destination,
-            dsport: record.key.destination_port,
+            dsport: ports.1,
             stime: record.stime,
             ltime: record.ltime,
         }
