@@ -119,6 +119,15 @@ impl FlowRecord {
         }
     }
 
+    /// The source and destination ports as UNSW-NB15's `sport` and `dsport` hold them: the
+    /// key's, except 0 for ARP (whose key tells requester from responder with 1 and 2).
+    pub fn ports(&self) -> (u16, u16) {
+        match self.key.protocol {
+            super::ARP => (0, 0),
+            _ => (self.key.source_port, self.key.destination_port),
+        }
+    }
+
     /// `synack + ackdat` (`tcprtt`).
     pub fn tcprtt(&self) -> f64 {
         self.synack + self.ackdat

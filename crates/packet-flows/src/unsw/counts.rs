@@ -40,11 +40,12 @@ struct Identity {
 
 impl Identity {
     fn of(record: &FlowRecord) -> Identity {
+        let (source_port, destination_port) = record.ports();
         Identity {
             source: record.key.source,
-            source_port: record.key.source_port,
+            source_port,
             destination: record.key.destination,
-            destination_port: record.key.destination_port,
+            destination_port,
             service: record.app.service.as_str(),
         }
     }

@@ -174,11 +174,7 @@ impl UnswRow {
     pub fn new(record: &FlowRecord, counts: &ConnectionCounts) -> UnswRow {
         let (s, d) = (&record.source, &record.destination);
         let dur = record.dur();
-        // ARP has no ports (the key's 1 and 2 only tell requester from responder).
-        let ports = match record.key.protocol {
-            crate::ARP => (0, 0),
-            _ => (record.key.source_port, record.key.destination_port),
-        };
+        let ports = record.ports();
         UnswRow {
             dur,
             proto: record.proto,
