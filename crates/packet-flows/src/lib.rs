@@ -1,12 +1,17 @@
-//! Reading packet captures and decoding packets for flowguard's flow features.
-//!
-//! The first layer of turning captures into UNSW-NB15-style flow records:
+//! From packet captures and interfaces to UNSW-NB15 flow records, as Argus 3.0.8 (the tool
+//! the dataset's records were made with) and Zeek (its payload columns) would give them.
 //!
 //! - [`CaptureReader`] streams packets out of a pcap or pcapng file (or any [`std::io::Read`])
-//!   in constant memory;
+//!   in constant memory; [`live::LiveCapture`] (feature `live`) reads an interface through
+//!   libpcap;
 //! - [`decode`] (or [`Packet::decode`]) turns a packet's bytes into a [`PacketMeta`]: addresses,
 //!   protocol, TTL, ports, TCP flags and sequence numbers, ICMP type and code, ARP addresses,
 //!   and both lengths byte counters may want (from the IP header, and on the wire);
+//! - [`FlowTable`] follows bidirectional flows and cuts [`FlowRecord`]s with Argus's status
+//!   interval, timeouts, states and per-direction statistics;
+//! - [`app`] watches each flow's payloads for its service and its HTTP and FTP counts;
+//! - [`unsw`] puts records in `ltime` order, adds the `ct_*` counts and writes rows in the
+//!   release's layout; its [`Extractor`](unsw::Extractor) runs the whole way;
 //! - [`Skips`] counts the records and packets that could not be used, by [`Skip`] reason.
 //!
 //! Captures are untrusted input: no byte sequence makes this crate panic or allocate beyond
