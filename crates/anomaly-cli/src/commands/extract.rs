@@ -133,7 +133,7 @@ fn from_file(
         for flow in extractor.ready() {
             sink.write(flow.row)?;
         }
-        if extractor.packets() % 65_536 == 0 {
+        if extractor.packets().is_multiple_of(65_536) {
             progress.set_position(extractor.packets());
             progress.set_message(format!("{} flows", extractor.table().flows_seen()));
         }
