@@ -151,14 +151,22 @@ fn live(
     extractor: &mut Extractor,
     sink: &mut FlowSink,
 ) -> anyhow::Result<Skips> {
+    let deadline = match args.duration {
+        Some(seconds) => {
+            let duration = Duration::try_from_secs_f64(seconds)
+                .ok()
+                .and_then(|d| Instant::now().checked_add(d));
+            Some(duration.with_context(|| {
+                format!("--duration {seconds}: expected a finite, non-negative number of seconds")
+            })?)
+        }
+        None => None,
+    };
     let mut capture = LiveCapture::open(interface, args.bpf.as_deref())?;
     let stop = Arc::new(AtomicBool::new(false));
     let handler = stop.clone();
     ctrlc::set_handler(move || handler.store(true, Ordering::SeqCst))
         .context("installing the Ctrl-C handler")?;
-    let deadline = args
-        .duration
-        .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     eprintln!(
         "capturing on {interface} (link type {}){}",
         capture.link_type().0,
