@@ -1,0 +1,185 @@
+//! Packets in, scored flows out: extraction and the sliding detector in one streaming pass.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use flow_features::FlowRecord;
+use lstm_detector::{Detector, SlidingScorer};
+use packet_flows::unsw::{ExtractedFlow, Extractor, UnswRow};
+use packet_flows::{FlowTableConfig, Packet, Timestamp};
+
+use crate::{Result, ScoredFlow, flow_record};
+
+/// How the traffic scorer batches windows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScoringConfig {
+    /// Windows scored per detector call, at most.
+    pub batch_size: usize,
+    /// The longest a finished record waits for its verdict, in capture time: past it the
+    /// waiting windows are scored whatever their number (latency bound of a live capture).
+    pub max_delay: Duration,
+}
+
+impl Default for ScoringConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 256,
+            max_delay: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Extracts flow records from packets and scores each with the window of the records before
+/// it, in the order records are finished (`ltime` order, as a streaming scorer sees them).
+///
+/// The first `sequence_length - 1` records are context only: they get no verdict. Memory is
+/// the extractor's (flat in the capture's length) plus one batch of windows.
+///
+/// ```
+/// use packet_flows::{CaptureReader, FlowTableConfig};
+/// use incidents::{ScoringConfig, TrafficScorer};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../packet-flows/tests/fixtures/flows/scan.pcap");
+/// let detector = embedded_models::load(embedded_models::DEFAULT)?;
+/// let mut scorer = TrafficScorer::new(&detector, FlowTableConfig::default(), ScoringConfig::default());
+/// let mut reader = CaptureReader::open(path)?;
+/// let mut scored = Vec::new();
+/// while let Some(packet) = reader.next_packet() {
+///     scored.extend(scorer.packet(&packet?)?);
+/// }
+/// scored.extend(scorer.finish()?);
+/// assert_eq!(scored.len() as u64, scorer.records() - 9); // every record from the 10th on
+/// assert!(scored.windows(2).all(|w| w[0].row.ltime <= w[1].row.ltime));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct TrafficScorer<'d> {
+    extractor: Extractor,
+    scorer: SlidingScorer<'d, (u64, UnswRow)>,
+    config: ScoringConfig,
+    window_len: usize,
+    /// The newest records, enough to rebuild the window of any verdict just returned.
+    recent: VecDeque<FlowRecord>,
+    records: u64,
+    /// Capture time of the newest packet or tick.
+    clock: Option<Timestamp>,
+    /// When the oldest window waiting for its verdict was added.
+    waiting_since: Option<Timestamp>,
+}
+
+impl<'d> TrafficScorer<'d> {
+    /// A scorer of `detector` over records cut as `flows` says.
+    pub fn new(detector: &'d Detector, flows: FlowTableConfig, config: ScoringConfig) -> Self {
+        let config = ScoringConfig {
+            batch_size: config.batch_size.max(1),
+            ..config
+        };
+        let window_len = detector.sequence_length();
+        Self {
+            extractor: Extractor::new(flows),
+            scorer: SlidingScorer::new(detector, config.batch_size),
+            config,
+            window_len,
+            recent: VecDeque::with_capacity(window_len + config.batch_size),
+            records: 0,
+            clock: None,
+            waiting_since: None,
+        }
+    }
+
+    /// Adds one captured packet; returns the flows scored now.
+    pub fn packet(&mut self, packet: &Packet<'_>) -> Result<Vec<ScoredFlow>> {
+        self.extractor.packet(packet);
+        self.advance(packet.timestamp)
+    }
+
+    /// Lets capture time reach `now` with no packet (a quiet live interface): flows time out,
+    /// and windows waiting past the delay are scored.
+    pub fn tick(&mut self, now: Timestamp) -> Result<Vec<ScoredFlow>> {
+        self.extractor.tick(now);
+        self.advance(now)
+    }
+
+    /// Ends the stream: every flow still open is finished and scored.
+    pub fn finish(&mut self) -> Result<Vec<ScoredFlow>> {
+        let ready = self.extractor.finish();
+        let mut scored = self.push(ready)?;
+        scored.extend(self.flush()?);
+        Ok(scored)
+    }
+
+    /// The window whose verdict [`ScoredFlow`] number `seq` carries, while it is among the
+    /// newest records (always for the flows the last call returned).
+    pub fn window(&self, seq: u64) -> Option<Vec<FlowRecord>> {
+        let newest = self.records.checked_sub(1)?;
+        let back = usize::try_from(newest.checked_sub(seq)?).ok()?;
+        let end = self.recent.len().checked_sub(back)?;
+        let start = end.checked_sub(self.window_len)?;
+        Some(self.recent.range(start..end).cloned().collect())
+    }
+
+    /// Records extracted so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// The extractor: packets, skips and the flow table's counts.
+    pub fn extractor(&self) -> &Extractor {
+        &self.extractor
+    }
+
+    /// Capture time of the newest packet or tick.
+    pub fn clock(&self) -> Option<Timestamp> {
+        self.clock
+    }
+
+    fn advance(&mut self, now: Timestamp) -> Result<Vec<ScoredFlow>> {
+        self.clock = Some(self.clock.map_or(now, |c| c.max(now)));
+        let ready = self.extractor.ready();
+        let mut scored = self.push(ready)?;
+        let overdue = self.waiting_since.is_some_and(|since| {
+            let waited = now.as_nanos().saturating_sub(since.as_nanos());
+            u128::try_from(waited).unwrap_or(0) >= self.config.max_delay.as_nanos()
+        });
+        if overdue {
+            scored.extend(self.flush()?);
+        }
+        Ok(scored)
+    }
+
+    fn push(&mut self, ready: Vec<ExtractedFlow>) -> Result<Vec<ScoredFlow>> {
+        // Windows still waiting span at most `batch_size + window_len - 1` records; the ones
+        // this call adds stay until the next call, so every verdict it returns has its window.
+        let keep = self.window_len + self.config.batch_size;
+        while self.recent.len() > keep {
+            self.recent.pop_front();
+        }
+        let mut scored = Vec::new();
+        for flow in ready {
+            let record = flow_record(&flow.row);
+            let seq = self.records;
+            let verdicts = self.scorer.push(&record, (seq, flow.row))?;
+            self.records += 1;
+            self.recent.push_back(record);
+            if self.scorer.waiting() == 1 && verdicts.is_empty() {
+                self.waiting_since = self.clock;
+            }
+            scored.extend(Self::collect(verdicts));
+        }
+        if self.scorer.waiting() == 0 {
+            self.waiting_since = None;
+        }
+        Ok(scored)
+    }
+
+    fn flush(&mut self) -> Result<Vec<ScoredFlow>> {
+        self.waiting_since = None;
+        Ok(Self::collect(self.scorer.flush()?))
+    }
+
+    fn collect(verdicts: Vec<((u64, UnswRow), flow_features::Verdict)>) -> Vec<ScoredFlow> {
+        verdicts
+            .into_iter()
+            .map(|((seq, row), verdict)| ScoredFlow { seq, row, verdict })
+            .collect()
+    }
+}
