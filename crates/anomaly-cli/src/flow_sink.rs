@@ -18,7 +18,7 @@ use packet_flows::Timestamp;
 use packet_flows::unsw::{COLUMN_KINDS, COLUMNS, Cell, CellKind, IDENTITY_COLUMNS, UnswRow};
 use parquet::arrow::ArrowWriter;
 
-use crate::commands::score::Format;
+use crate::score_sink::Format;
 
 /// Where the identity columns begin.
 const IDENTITY_START: usize = COLUMNS.len() - IDENTITY_COLUMNS;
@@ -299,10 +299,10 @@ fn float(cell: Cell) -> Option<f64> {
 }
 
 /// Seconds since the epoch with microseconds, as `ra -u -p 6` prints times.
-fn seconds_text(t: Timestamp) -> String {
+pub(crate) fn seconds_text(t: Timestamp) -> String {
     format!("{}.{:06}", t.secs(), t.subsec_nanos() / 1_000)
 }
 
-fn seconds(t: Timestamp) -> f64 {
+pub(crate) fn seconds(t: Timestamp) -> f64 {
     t.secs() as f64 + f64::from(t.subsec_nanos() / 1_000) / 1e6
 }

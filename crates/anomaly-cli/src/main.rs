@@ -3,10 +3,15 @@
 mod card;
 mod categories;
 mod commands;
+mod flow_options;
 mod flow_sink;
+mod packet_source;
 mod plots;
 mod protocol;
+mod ecs_output;
+mod phases;
 mod ranges;
+mod score_sink;
 
 use clap::{Parser, Subcommand};
 
@@ -31,10 +36,14 @@ enum Command {
     /// Turn a packet capture (pcap, pcapng) into UNSW-NB15 flow rows: CSV, JSON lines or
     /// Parquet that `score` and `train` read.
     Extract(commands::extract::Args),
-    /// Score every window of a flow file, in file order, into CSV, JSON lines or Parquet.
+    /// Score every flow of a flow file (in file order) or a capture (in the order flows end)
+    /// into CSV, JSON lines or Parquet.
     Score(commands::score::Args),
     /// Train a detector on a labelled flow file under the evaluation protocol.
     Train(Box<commands::train::Args>),
+    /// Watch an interface (or replay a capture): score its flows, raise incidents, write them
+    /// as ECS alerts in JSON lines.
+    Watch(Box<commands::watch::Args>),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -51,6 +60,7 @@ fn main() -> anyhow::Result<()> {
         Command::Extract(args) => commands::extract::run(&args),
         Command::Score(args) => commands::score::run(&args),
         Command::Train(args) => commands::train::run(&args),
+        Command::Watch(args) => commands::watch::run(&args),
     };
     match result {
         // `anomaly extract capture.pcap | head` closing the pipe is the reader's choice.

@@ -6,3 +6,4 @@ pub mod explain_eval;
 pub mod extract;
 pub mod score;
 pub mod train;
+pub mod watch;

@@ -50,6 +50,36 @@ pub enum CaptureFormat {
     PcapNg,
 }
 
+impl CaptureFormat {
+    /// The format of a file that starts with `prefix`, told by its magic number (the first
+    /// four bytes); `None` when they are not a capture's. Lets a caller that takes several
+    /// kinds of file route captures here.
+    ///
+    /// ```
+    /// use packet_flows::CaptureFormat;
+    ///
+    /// let pcap = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0];
+    /// assert_eq!(CaptureFormat::from_magic(&pcap),
+    ///     Some(CaptureFormat::Pcap { big_endian: false, nanosecond: false }));
+    /// assert_eq!(CaptureFormat::from_magic(&[0x0a, 0x0d, 0x0d, 0x0a]), Some(CaptureFormat::PcapNg));
+    /// assert_eq!(CaptureFormat::from_magic(b"id,dur,proto"), None);
+    /// ```
+    pub fn from_magic(prefix: &[u8]) -> Option<CaptureFormat> {
+        let pcap = |big_endian, nanosecond| CaptureFormat::Pcap {
+            big_endian,
+            nanosecond,
+        };
+        match prefix.get(..4)? {
+            [0xd4, 0xc3, 0xb2, 0xa1] | [0x34, 0xcd, 0xb2, 0xa1] => Some(pcap(false, false)),
+            [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0xcd, 0x34] => Some(pcap(true, false)),
+            [0x4d, 0x3c, 0xb2, 0xa1] => Some(pcap(false, true)),
+            [0xa1, 0xb2, 0x3c, 0x4d] => Some(pcap(true, true)),
+            m if m == pcapng::SECTION_HEADER_MAGIC => Some(CaptureFormat::PcapNg),
+            _ => None,
+        }
+    }
+}
+
 /// A streaming reader of pcap or pcapng packets from any [`Read`].
 ///
 /// [`next_packet`](CaptureReader::next_packet) lends each packet's bytes from the reader's
@@ -160,13 +190,8 @@ impl<R: Read> CaptureReader<R> {
         }
         let data = buffer.data();
         let magic = data.get(..4).unwrap_or(data);
-        let reader = match magic {
-            [0xd4, 0xc3, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0xc3, 0xd4]
-            | [0x4d, 0x3c, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0x3c, 0x4d]
-            | [0x34, 0xcd, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0xcd, 0x34] => {
+        let reader = match CaptureFormat::from_magic(magic) {
+            Some(CaptureFormat::Pcap { .. }) => {
                 if data.len() < legacy::FILE_HEADER_LEN {
                     return Err(truncated("pcap file header", data.len(), 24));
                 }
@@ -179,7 +204,7 @@ impl<R: Read> CaptureReader<R> {
                 reader.consume(legacy::FILE_HEADER_LEN);
                 Inner::Pcap(reader, state)
             }
-            m if m == pcapng::SECTION_HEADER_MAGIC => {
+            Some(CaptureFormat::PcapNg) => {
                 let big_endian = match data.get(8..12).map(pcapng::section_byte_order) {
                     None => return Err(truncated("pcapng section header", data.len(), 12)),
                     Some(Ok(big_endian)) => big_endian,
@@ -196,7 +221,7 @@ impl<R: Read> CaptureReader<R> {
                     .map_err(|e| header_error(e, "pcapng section header", &errors))?;
                 Inner::PcapNg(reader, state)
             }
-            _ => {
+            None => {
                 return Err(Error::UnknownFormat {
                     found: magic.to_vec(),
                 });

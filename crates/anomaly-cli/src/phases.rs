@@ -1,0 +1,169 @@
+//! Measuring detection per phase of a labelled capture (the `attack.phases.json` that
+//! `scripts/make-attack-capture.sh` writes): flows and the share flagged, incidents raised, and
+//! how long after the phase began its source was first alerted on.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::path::Path;
+
+use anyhow::Context;
+use incidents::{IncidentEvent, ScoredFlow};
+use packet_flows::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// One phase as the generator wrote it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Phase {
+    pub name: String,
+    /// `normal` or `attack`.
+    pub kind: String,
+    pub category: Option<String>,
+    pub source: IpAddr,
+    /// Seconds since the epoch.
+    pub start: f64,
+    pub end: f64,
+}
+
+/// What was seen during one phase: from its start to the next phase's start.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PhaseResult {
+    pub name: String,
+    pub kind: String,
+    pub category: Option<String>,
+    /// Scored flows that started in the phase.
+    pub flows: u64,
+    /// Those with an attack verdict.
+    pub flagged: u64,
+    /// Incidents raised during the phase (any source).
+    pub incidents_raised: u64,
+    /// Of those, from the phase's own source.
+    pub incidents_from_source: u64,
+    /// Seconds from the phase's start to the first alert on its source: an incident raised,
+    /// or a flagged flow of the phase joining an incident already open for that source.
+    pub alerted_after: Option<f64>,
+}
+
+/// Reads a phases file; phases must be in time order.
+pub fn read(path: &Path) -> anyhow::Result<Vec<Phase>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let phases: Vec<Phase> =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    anyhow::ensure!(
+        phases.windows(2).all(|w| w[0].start <= w[1].start),
+        "{}: phases are not in time order",
+        path.display()
+    );
+    Ok(phases)
+}
+
+/// Tallies flows and incidents into the phases they happened in.
+pub struct PhaseMeter {
+    phases: Vec<Phase>,
+    results: Vec<PhaseResult>,
+    /// Sources with a raised incident not yet closed.
+    open: HashSet<IpAddr>,
+}
+
+impl PhaseMeter {
+    pub fn new(phases: Vec<Phase>) -> Self {
+        let results = phases
+            .iter()
+            .map(|p| PhaseResult {
+                name: p.name.clone(),
+                kind: p.kind.clone(),
+                category: p.category.clone(),
+                ..PhaseResult::default()
+            })
+            .collect();
+        Self {
+            phases,
+            results,
+            open: HashSet::new(),
+        }
+    }
+
+    /// The phase in force at `t`: the last one started by then, unless every phase is over.
+    fn phase_at(&self, t: Timestamp) -> Option<usize> {
+        let t = seconds(t);
+        let index = self.phases.iter().rposition(|p| p.start <= t)?;
+        let last = index + 1 == self.phases.len();
+        (!last || t <= self.phases[index].end).then_some(index)
+    }
+
+    pub fn flow(&mut self, flow: &ScoredFlow) {
+        let Some(index) = self.phase_at(flow.row.stime) else {
+            return;
+        };
+        let result = &mut self.results[index];
+        result.flows += 1;
+        if flow.verdict.is_attack() {
+            result.flagged += 1;
+            let phase = &self.phases[index];
+            if flow.row.srcip == phase.source && self.open.contains(&phase.source) {
+                let after = seconds(flow.row.ltime) - phase.start;
+                alert(result, after);
+            }
+        }
+    }
+
+    pub fn incident(&mut self, event: &IncidentEvent) {
+        let incident = event.incident();
+        match event {
+            IncidentEvent::Raised(_) => {
+                self.open.insert(incident.source);
+                let Some(index) = self.phase_at(incident.raised_at) else {
+                    return;
+                };
+                let phase = &self.phases[index];
+                let result = &mut self.results[index];
+                result.incidents_raised += 1;
+                if incident.source == phase.source {
+                    result.incidents_from_source += 1;
+                    alert(result, seconds(incident.raised_at) - phase.start);
+                }
+            }
+            IncidentEvent::Closed(_) => {
+                self.open.remove(&incident.source);
+            }
+        }
+    }
+
+    pub fn results(&self) -> &[PhaseResult] {
+        &self.results
+    }
+
+    /// The results as a fixed-width table.
+    pub fn table(&self) -> String {
+        let mut text = format!(
+            "{:<18} {:<7} {:>6} {:>8} {:>7} {:>9} {:>10}\n",
+            "phase", "kind", "flows", "flagged", "share", "incidents", "alerted"
+        );
+        for r in &self.results {
+            let share = if r.flows == 0 {
+                "-".to_owned()
+            } else {
+                format!("{:.1} %", 100.0 * r.flagged as f64 / r.flows as f64)
+            };
+            let alerted = r
+                .alerted_after
+                .map_or("-".to_owned(), |s| format!("{s:.2} s"));
+            text.push_str(&format!(
+                "{:<18} {:<7} {:>6} {:>8} {:>7} {:>9} {:>10}\n",
+                r.name, r.kind, r.flows, r.flagged, share, r.incidents_raised, alerted
+            ));
+        }
+        text
+    }
+}
+
+fn alert(result: &mut PhaseResult, after: f64) {
+    let after = after.max(0.0);
+    if result.alerted_after.is_none_or(|a| after < a) {
+        result.alerted_after = Some(after);
+    }
+}
+
+fn seconds(t: Timestamp) -> f64 {
+    t.as_nanos() as f64 / 1e9
+}
