@@ -4,6 +4,13 @@ use std::time::Duration;
 
 use packet_flows::{ByteCount, FlowTableConfig};
 
+/// UNSW-NB15's status interval (`argus -S 60`), seconds.
+pub const DATASET_STATUS_INTERVAL: u64 = 60;
+
+/// A sensor's status interval (Debian's argus.conf), seconds: records, and so alerts, are at
+/// most this late.
+pub const LIVE_STATUS_INTERVAL: u64 = 5;
+
 /// Which bytes the byte counts count.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bytes {
@@ -17,9 +24,11 @@ pub enum Bytes {
 #[derive(clap::Args, Debug, Clone)]
 pub struct FlowOptions {
     /// Seconds after which a flow's record is cut and the flow goes on in a new one
-    /// (Argus's status interval, `-S`).
-    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    status_interval: u64,
+    /// (Argus's status interval, `-S`). Records come out in end-time order one interval
+    /// late, so it bounds how soon a flow is scored. Default: 60 for `extract` and `score`
+    /// (UNSW-NB15's `-S 60`), 5 for `watch` (Debian's argus.conf; alerts within seconds).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    status_interval: Option<u64>,
     /// Seconds without packets after which a TCP flow is over.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     tcp_timeout: u64,
@@ -36,10 +45,10 @@ pub struct FlowOptions {
 }
 
 impl FlowOptions {
-    /// The flow table these flags describe.
-    pub fn config(&self) -> FlowTableConfig {
+    /// The flow table these flags describe; `status_interval` unless the user gave one.
+    pub fn config(&self, status_interval: u64) -> FlowTableConfig {
         FlowTableConfig {
-            status_interval: Duration::from_secs(self.status_interval),
+            status_interval: Duration::from_secs(self.status_interval.unwrap_or(status_interval)),
             tcp_idle_timeout: Duration::from_secs(self.tcp_timeout),
             ip_idle_timeout: Duration::from_secs(self.ip_timeout),
             bytes: match self.bytes {

@@ -3,13 +3,13 @@
 mod card;
 mod categories;
 mod commands;
+mod ecs_output;
 mod flow_options;
 mod flow_sink;
 mod packet_source;
+mod phases;
 mod plots;
 mod protocol;
-mod ecs_output;
-mod phases;
 mod ranges;
 mod score_sink;
 

@@ -2,7 +2,7 @@
 //! `scripts/make-attack-capture.sh` writes): flows and the share flagged, incidents raised, and
 //! how long after the phase began its source was first alerted on.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::path::Path;
 
@@ -34,12 +34,14 @@ pub struct PhaseResult {
     pub flows: u64,
     /// Those with an attack verdict.
     pub flagged: u64,
-    /// Incidents raised during the phase (any source).
-    pub incidents_raised: u64,
+    /// Incidents, any source, whose flagged flows mostly started in the phase (during a
+    /// normal phase each is a false alarm).
+    pub incidents: u64,
     /// Of those, from the phase's own source.
     pub incidents_from_source: u64,
-    /// Seconds from the phase's start to the first alert on its source: an incident raised,
-    /// or a flagged flow of the phase joining an incident already open for that source.
+    /// Seconds from the phase's start to the first alert on a flow of the phase from its
+    /// source: an incident raised, or the flow joining one already open for that source.
+    /// Alert times are capture times at which the verdicts were known.
     pub alerted_after: Option<f64>,
 }
 
@@ -63,6 +65,8 @@ pub struct PhaseMeter {
     results: Vec<PhaseResult>,
     /// Sources with a raised incident not yet closed.
     open: HashSet<IpAddr>,
+    /// Flagged flows by source and phase.
+    flagged: HashMap<(IpAddr, usize), u64>,
 }
 
 impl PhaseMeter {
@@ -80,6 +84,7 @@ impl PhaseMeter {
             phases,
             results,
             open: HashSet::new(),
+            flagged: HashMap::new(),
         }
     }
 
@@ -91,7 +96,8 @@ impl PhaseMeter {
         (!last || t <= self.phases[index].end).then_some(index)
     }
 
-    pub fn flow(&mut self, flow: &ScoredFlow) {
+    /// A scored flow, its verdict known at capture time `now`.
+    pub fn flow(&mut self, flow: &ScoredFlow, now: Timestamp) {
         let Some(index) = self.phase_at(flow.row.stime) else {
             return;
         };
@@ -99,34 +105,54 @@ impl PhaseMeter {
         result.flows += 1;
         if flow.verdict.is_attack() {
             result.flagged += 1;
+            *self.flagged.entry((flow.row.srcip, index)).or_default() += 1;
             let phase = &self.phases[index];
             if flow.row.srcip == phase.source && self.open.contains(&phase.source) {
-                let after = seconds(flow.row.ltime) - phase.start;
-                alert(result, after);
+                alert(result, seconds(now) - phase.start);
             }
         }
     }
 
     pub fn incident(&mut self, event: &IncidentEvent) {
         let incident = event.incident();
+        let phase = self.main_phase(incident);
         match event {
             IncidentEvent::Raised(_) => {
                 self.open.insert(incident.source);
-                let Some(index) = self.phase_at(incident.raised_at) else {
-                    return;
-                };
-                let phase = &self.phases[index];
-                let result = &mut self.results[index];
-                result.incidents_raised += 1;
-                if incident.source == phase.source {
-                    result.incidents_from_source += 1;
-                    alert(result, seconds(incident.raised_at) - phase.start);
+                if let Some(index) = phase.filter(|&i| self.phases[i].source == incident.source) {
+                    let after = seconds(incident.raised_at) - self.phases[index].start;
+                    alert(&mut self.results[index], after);
                 }
             }
             IncidentEvent::Closed(_) => {
                 self.open.remove(&incident.source);
+                if let Some(index) = phase {
+                    let result = &mut self.results[index];
+                    result.incidents += 1;
+                    if self.phases[index].source == incident.source {
+                        result.incidents_from_source += 1;
+                    }
+                }
             }
         }
+    }
+
+    /// The phase holding most of an incident's flagged flows (its first flow's phase on a
+    /// tie): an ARP exchange just before a scan does not make the scan's incident a normal
+    /// phase's.
+    fn main_phase(&self, incident: &incidents::Incident) -> Option<usize> {
+        let first = self.phase_at(incident.first_seen).unwrap_or(0);
+        let last = self
+            .phase_at(incident.last_seen)
+            .unwrap_or(self.phases.len().checked_sub(1)?);
+        (first..=last.max(first)).rev().max_by_key(|&i| {
+            let flagged = self
+                .flagged
+                .get(&(incident.source, i))
+                .copied()
+                .unwrap_or(0);
+            (flagged, std::cmp::Reverse(i))
+        })
     }
 
     pub fn results(&self) -> &[PhaseResult] {
@@ -150,7 +176,7 @@ impl PhaseMeter {
                 .map_or("-".to_owned(), |s| format!("{s:.2} s"));
             text.push_str(&format!(
                 "{:<18} {:<7} {:>6} {:>8} {:>7} {:>9} {:>10}\n",
-                r.name, r.kind, r.flows, r.flagged, share, r.incidents_raised, alerted
+                r.name, r.kind, r.flows, r.flagged, share, r.incidents, alerted
             ));
         }
         text

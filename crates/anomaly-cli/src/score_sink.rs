@@ -271,7 +271,9 @@ fn columns(rows: &[Scored], identity: bool) -> Vec<ArrayRef> {
         Arc::new(UInt8Array::from_iter_values(
             rows.iter().map(|r| r.verdict.class),
         )),
-        Arc::new(StringArray::from_iter(rows.iter().map(Scored::category_name))),
+        Arc::new(StringArray::from_iter(
+            rows.iter().map(Scored::category_name),
+        )),
         Arc::new(Float32Array::from_iter(
             rows.iter().map(Scored::category_probability),
         )),

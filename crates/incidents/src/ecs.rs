@@ -35,7 +35,11 @@ pub fn alert(event: &IncidentEvent, model: &str) -> Value {
     let incident = event.incident();
     let (kind, action, timestamp) = match event {
         IncidentEvent::Raised(_) => ("start", "incident-raised", incident.raised_at),
-        IncidentEvent::Closed(_) => ("end", "incident-closed", incident.last_seen),
+        IncidentEvent::Closed(_) => (
+            "end",
+            "incident-closed",
+            incident.closed_at.unwrap_or(incident.last_seen),
+        ),
     };
     let category = incident.category().unwrap_or("attack");
     let mut related: Vec<String> = vec![incident.source.to_string()];

@@ -7,8 +7,8 @@ use std::time::Duration;
 use flow_features::{FlowRecord, Verdict};
 use packet_flows::Timestamp;
 
-use crate::incident::{CategoryCount, Incident, IncidentStatus, ProbabilitySummary, Touched};
 use crate::ScoredFlow;
+use crate::incident::{CategoryCount, Incident, IncidentStatus, ProbabilitySummary, Touched};
 
 /// How verdicts become incidents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,11 +101,14 @@ impl IncidentTracker {
         }
     }
 
-    /// Adds a scored flow; `window` gives its window when the flow becomes its incident's
-    /// peak. Returns the incidents it raises, or closes to make room.
+    /// Adds a scored flow whose verdict became known at capture time `now` (the scorer's
+    /// clock: a record is scored after it ends, so `now` is when an alert can go out);
+    /// `window` gives its window when the flow becomes its incident's peak. Returns the
+    /// incidents it raises, or closes to make room.
     pub fn observe(
         &mut self,
         flow: &ScoredFlow,
+        now: Timestamp,
         window: impl FnOnce() -> Option<Vec<FlowRecord>>,
     ) -> Vec<IncidentEvent> {
         if !flow.verdict.is_attack() {
@@ -119,7 +122,7 @@ impl IncidentTracker {
                 .iter()
                 .min_by_key(|(_, g)| g.last_seen)
                 .map(|(ip, _)| *ip);
-            events.extend(quietest.and_then(|ip| self.close(ip)));
+            events.extend(quietest.and_then(|ip| self.close(ip, now)));
         }
         let group = self.open.entry(row.srcip).or_insert_with(|| Group {
             first_seen: row.stime,
@@ -153,8 +156,7 @@ impl IncidentTracker {
             }
         }
         if group.raised_at.is_none() && group.flows >= self.config.min_flows {
-            // Raised when the verdict that completes it is known: the newest flow's end.
-            group.raised_at = Some(row.ltime.max(group.last_seen));
+            group.raised_at = Some(now.max(row.ltime));
             self.raised += 1;
             let incident = snapshot(row.srcip, group, IncidentStatus::Open, &self.config);
             events.push(IncidentEvent::Raised(incident));
@@ -162,25 +164,36 @@ impl IncidentTracker {
         events
     }
 
-    /// Closes the incidents whose sources have been quiet for the gap at capture time `now`.
-    pub fn expire(&mut self, now: Timestamp) -> Vec<IncidentEvent> {
+    /// Closes the incidents whose sources have had no attack flow for the gap before
+    /// `settled`: a time up to which every flow has been observed
+    /// ([`TrafficScorer::settled`](crate::TrafficScorer::settled)).
+    /// `now` is the capture time of the closing (the scorer's clock).
+    pub fn expire(&mut self, settled: Timestamp, now: Timestamp) -> Vec<IncidentEvent> {
         let gap = i64::try_from(self.config.gap.as_nanos()).unwrap_or(i64::MAX);
         let mut quiet: Vec<(Timestamp, IpAddr)> = self
             .open
             .iter()
-            .filter(|(_, g)| now.as_nanos().saturating_sub(g.last_seen.as_nanos()) >= gap)
+            .filter(|(_, g)| settled.as_nanos().saturating_sub(g.last_seen.as_nanos()) >= gap)
             .map(|(ip, g)| (g.first_seen, *ip))
             .collect();
         quiet.sort_unstable();
-        quiet.into_iter().filter_map(|(_, ip)| self.close(ip)).collect()
+        quiet
+            .into_iter()
+            .filter_map(|(_, ip)| self.close(ip, now))
+            .collect()
     }
 
-    /// Closes every incident (the stream ended), oldest first.
-    pub fn finish(&mut self) -> Vec<IncidentEvent> {
-        let mut all: Vec<(Timestamp, IpAddr)> =
-            self.open.iter().map(|(ip, g)| (g.first_seen, *ip)).collect();
+    /// Closes every incident (the stream ended at capture time `now`), oldest first.
+    pub fn finish(&mut self, now: Timestamp) -> Vec<IncidentEvent> {
+        let mut all: Vec<(Timestamp, IpAddr)> = self
+            .open
+            .iter()
+            .map(|(ip, g)| (g.first_seen, *ip))
+            .collect();
         all.sort_unstable();
-        all.into_iter().filter_map(|(_, ip)| self.close(ip)).collect()
+        all.into_iter()
+            .filter_map(|(_, ip)| self.close(ip, now))
+            .collect()
     }
 
     /// Incidents raised so far.
@@ -198,13 +211,14 @@ impl IncidentTracker {
         self.open.len()
     }
 
-    fn close(&mut self, source: IpAddr) -> Option<IncidentEvent> {
+    fn close(&mut self, source: IpAddr, now: Timestamp) -> Option<IncidentEvent> {
         let group = self.open.remove(&source)?;
         if group.raised_at.is_none() {
             self.unraised_flows += group.flows;
             return None;
         }
-        let incident = snapshot(source, &group, IncidentStatus::Closed, &self.config);
+        let mut incident = snapshot(source, &group, IncidentStatus::Closed, &self.config);
+        incident.closed_at = Some(now.max(group.last_seen));
         Some(IncidentEvent::Closed(incident))
     }
 }
@@ -235,6 +249,7 @@ fn snapshot(
         first_seen: group.first_seen,
         last_seen: group.last_seen,
         raised_at: group.raised_at.unwrap_or(group.last_seen),
+        closed_at: None,
         flows: group.flows,
         packets: group.packets,
         targets,

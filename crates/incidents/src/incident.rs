@@ -86,6 +86,10 @@ pub struct Incident {
     #[serde(serialize_with = "rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub raised_at: Timestamp,
+    /// Capture time when it closed (absent while open).
+    #[serde(serialize_with = "rfc3339_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub closed_at: Option<Timestamp>,
     /// Flows given an attack verdict.
     pub flows: u64,
     /// Packets of those flows, both directions.
@@ -148,4 +152,11 @@ pub fn to_rfc3339(t: Timestamp) -> String {
 
 fn rfc3339<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&to_rfc3339(*t))
+}
+
+fn rfc3339_option<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => rfc3339(t, s),
+        None => s.serialize_none(),
+    }
 }

@@ -55,5 +55,5 @@ pub use incident::{
 };
 pub use narration::{Narration, NarrationCounts, Narrator};
 pub use scorer::{ScoringConfig, TrafficScorer};
-pub use watch::{TOP_FEATURES, WatchEvent};
 pub use watch::Watch;
+pub use watch::{TOP_FEATURES, WatchEvent};

@@ -64,6 +64,8 @@ pub struct TrafficScorer<'d> {
     clock: Option<Timestamp>,
     /// When the oldest window waiting for its verdict was added.
     waiting_since: Option<Timestamp>,
+    /// The end of the oldest record waiting for its verdict.
+    oldest_waiting: Option<Timestamp>,
 }
 
 impl<'d> TrafficScorer<'d> {
@@ -83,6 +85,7 @@ impl<'d> TrafficScorer<'d> {
             records: 0,
             clock: None,
             waiting_since: None,
+            oldest_waiting: None,
         }
     }
 
@@ -127,9 +130,20 @@ impl<'d> TrafficScorer<'d> {
         &self.extractor
     }
 
-    /// Capture time of the newest packet or tick.
+    /// Capture time of the newest packet or tick: when the verdicts returned now are known.
     pub fn clock(&self) -> Option<Timestamp> {
         self.clock
+    }
+
+    /// The time up to which every flow has its verdict: each record ending before it has
+    /// been returned scored. It trails [`clock`](Self::clock) by the extractor's ordering lag
+    /// (one status interval) and, while windows wait for a batch, stops before the oldest.
+    pub fn settled(&self) -> Option<Timestamp> {
+        let extracted = self.extractor.settled()?;
+        Some(match self.oldest_waiting {
+            Some(oldest) => extracted.min(Timestamp::from_nanos(oldest.as_nanos() - 1)),
+            None => extracted,
+        })
     }
 
     fn advance(&mut self, now: Timestamp) -> Result<Vec<ScoredFlow>> {
@@ -156,23 +170,27 @@ impl<'d> TrafficScorer<'d> {
         let mut scored = Vec::new();
         for flow in ready {
             let record = flow_record(&flow.row);
+            let ltime = flow.row.ltime;
             let seq = self.records;
             let verdicts = self.scorer.push(&record, (seq, flow.row))?;
             self.records += 1;
             self.recent.push_back(record);
             if self.scorer.waiting() == 1 && verdicts.is_empty() {
                 self.waiting_since = self.clock;
+                self.oldest_waiting = Some(ltime);
             }
             scored.extend(Self::collect(verdicts));
         }
         if self.scorer.waiting() == 0 {
             self.waiting_since = None;
+            self.oldest_waiting = None;
         }
         Ok(scored)
     }
 
     fn flush(&mut self) -> Result<Vec<ScoredFlow>> {
         self.waiting_since = None;
+        self.oldest_waiting = None;
         Ok(Self::collect(self.scorer.flush()?))
     }
 

@@ -107,18 +107,20 @@ impl<'d> Watch<'d> {
     fn events(&mut self, scored: Vec<ScoredFlow>, finish: bool) -> Result<Vec<WatchEvent>> {
         let mut events = Vec::with_capacity(scored.len());
         for flow in scored {
+            let now = self.scorer.clock().unwrap_or(flow.row.ltime);
             let raised = self
                 .tracker
-                .observe(&flow, || self.scorer.window(flow.seq));
+                .observe(&flow, now, || self.scorer.window(flow.seq));
             events.push(WatchEvent::Flow(flow));
             for incident in raised {
                 events.push(WatchEvent::Incident(self.explained(incident)?));
             }
         }
-        let ended = match (finish, self.scorer.clock()) {
-            (true, _) => self.tracker.finish(),
-            (false, Some(now)) => self.tracker.expire(now),
-            (false, None) => Vec::new(),
+        let clock = self.scorer.clock();
+        let ended = match (finish, self.scorer.settled(), clock) {
+            (true, _, Some(now)) => self.tracker.finish(now),
+            (false, Some(settled), Some(now)) => self.tracker.expire(settled, now),
+            _ => Vec::new(),
         };
         for incident in ended {
             events.push(WatchEvent::Incident(self.explained(incident)?));
@@ -131,8 +133,8 @@ impl<'d> Watch<'d> {
         let incident = event.incident_mut();
         if let Some((verdict, window)) = incident.peak.take() {
             let attribution = self.detector.attribute(&window)?;
-            let evidence = Evidence::new(&window, verdict, attribution)
-                .masked(self.detector.preprocessor());
+            let evidence =
+                Evidence::new(&window, verdict, attribution).masked(self.detector.preprocessor());
             let top_features: Vec<FeatureInfluence> = evidence
                 .attribution
                 .iter()

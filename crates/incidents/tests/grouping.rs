@@ -86,21 +86,28 @@ fn attack_flows_from_one_source_are_one_incident_with_their_counts() {
     ports.dedup();
     assert_eq!(incident.port_count, ports.len() as u64);
     assert_eq!(incident.ports.len(), 16, "listed ports are bounded");
-    assert_eq!(incident.first_seen, rows.iter().map(|r| r.stime).min().unwrap());
-    assert_eq!(incident.last_seen, rows.iter().map(|r| r.ltime).max().unwrap());
+    assert_eq!(
+        incident.first_seen,
+        rows.iter().map(|r| r.stime).min().unwrap()
+    );
+    assert_eq!(
+        incident.last_seen,
+        rows.iter().map(|r| r.ltime).max().unwrap()
+    );
     assert_eq!(incident.probability.peak, 0.9);
-    let mean = (0.9 * rows.len().div_ceil(2) as f64 + 0.7 * (rows.len() / 2) as f64)
-        / rows.len() as f64;
+    let mean =
+        (0.9 * rows.len().div_ceil(2) as f64 + 0.7 * (rows.len() / 2) as f64) / rows.len() as f64;
     assert!((f64::from(incident.probability.mean) - mean).abs() < 1e-5);
     assert!(
         incident.summary.starts_with("10.78.0.1 -> 10.78.0.2: "),
         "{}",
         incident.summary
     );
-    assert!(incident.summary.contains(&format!(
-        "{} attack flows",
-        rows.len()
-    )));
+    assert!(
+        incident
+            .summary
+            .contains(&format!("{} attack flows", rows.len()))
+    );
     assert_eq!(tracker.raised(), 1);
     assert_eq!(tracker.open(), 0);
 }
@@ -115,7 +122,10 @@ fn normal_verdicts_and_too_few_attacks_raise_nothing() {
 
     let four: Vec<ScoredFlow> = rows[..4].iter().map(|r| scored(0, r, 0.99)).collect();
     assert!(feed(&mut tracker, &four).is_empty());
-    assert!(tracker.finish().is_empty(), "an unraised group closes silently");
+    assert!(
+        tracker.finish().is_empty(),
+        "an unraised group closes silently"
+    );
     assert_eq!(tracker.unraised_flows(), 4);
     assert_eq!(tracker.raised(), 0);
 }

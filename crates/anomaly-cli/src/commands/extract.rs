@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use packet_flows::unsw::Extractor;
 
-use crate::score_sink::{Format, format_of};
-use crate::flow_options::FlowOptions;
+use crate::flow_options::{self, FlowOptions};
 use crate::flow_sink::{FlowSink, Labels};
 use crate::packet_source::{self, Input};
+use crate::score_sink::{Format, format_of};
 
 /// Arguments of `anomaly extract`.
 #[derive(clap::Args, Debug)]
@@ -51,7 +51,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .unwrap_or(Format::Csv);
     // A bad --duration is an error before anything is opened or created.
     let deadline = packet_source::deadline(args.duration)?;
-    let config = args.flows.config();
+    let config = args.flows.config(flow_options::DATASET_STATUS_INTERVAL);
     let labels = Labels {
         label: args.label,
         attack_cat: args.attack_cat.clone(),
@@ -77,9 +77,13 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     };
     let counts = match (&args.capture, &args.interface) {
         (Some(path), _) => packet_source::read_file(path, &mut each)?,
-        (None, Some(interface)) => {
-            packet_source::capture_live(interface, args.bpf.as_deref(), deadline, &mut each, |_| {})?
-        }
+        (None, Some(interface)) => packet_source::capture_live(
+            interface,
+            args.bpf.as_deref(),
+            deadline,
+            &mut each,
+            |_| {},
+        )?,
         (None, None) => anyhow::bail!("give a capture file or --interface"),
     };
     for flow in extractor.finish() {

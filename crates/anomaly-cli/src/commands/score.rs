@@ -14,7 +14,7 @@ use incidents::{ScoringConfig, TrafficScorer};
 use indicatif::{ProgressBar, ProgressStyle};
 use lstm_detector::{Detector, SlidingScorer};
 
-use crate::flow_options::FlowOptions;
+use crate::flow_options::{self, FlowOptions};
 use crate::packet_source::{self, Input};
 use crate::score_sink::{Format, format_of};
 use crate::score_sink::{ScoreSink, Scored};
@@ -121,7 +121,11 @@ fn from_capture(args: &Args, detector: &Detector, format: Format) -> anyhow::Res
         batch_size: args.batch as usize,
         max_delay: Duration::MAX,
     };
-    let mut scorer = TrafficScorer::new(detector, args.flows.config(), config);
+    let mut scorer = TrafficScorer::new(
+        detector,
+        args.flows.config(flow_options::DATASET_STATUS_INTERVAL),
+        config,
+    );
     let to_rows = |flows: Vec<incidents::ScoredFlow>| -> Vec<Scored> {
         flows
             .into_iter()

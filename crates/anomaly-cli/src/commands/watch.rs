@@ -8,13 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use incidents::{
-    GroupingConfig, IncidentEvent, Narrator, ScoringConfig, Watch, WatchEvent, ecs,
-};
+use incidents::{GroupingConfig, IncidentEvent, Narrator, ScoringConfig, Watch, WatchEvent, ecs};
 use llm_explainer::{GenerationSettings, Language, LlamaExplainer, LlamaSettings};
+use packet_flows::Timestamp;
 
 use crate::ecs_output::EcsOutput;
-use crate::flow_options::FlowOptions;
+use crate::flow_options::{self, FlowOptions};
 use crate::packet_source::{self, Input, SourceCounts};
 use crate::phases::{self, PhaseMeter};
 
@@ -23,7 +22,12 @@ use crate::phases::{self, PhaseMeter};
 pub struct Args {
     /// Capture live on this interface (`any` for all); needs root or CAP_NET_RAW. Ctrl-C ends
     /// the watch: open flows are scored and open incidents closed.
-    #[arg(long, short, required_unless_present = "capture", conflicts_with = "capture")]
+    #[arg(
+        long,
+        short,
+        required_unless_present = "capture",
+        conflicts_with = "capture"
+    )]
     interface: Option<String>,
     /// BPF filter for the live capture, in tcpdump's syntax.
     #[arg(long, requires = "interface")]
@@ -105,10 +109,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let model = detector.manifest().id.clone();
     let narrator = match args.narrate {
         true => {
-            let llm = LlamaExplainer::load(LlamaSettings::new(&args.llm).with_threads(args.threads))
-                .with_context(|| {
-                    format!("loading {} (run scripts/setup-models.sh)", args.llm.display())
-                })?;
+            let llm =
+                LlamaExplainer::load(LlamaSettings::new(&args.llm).with_threads(args.threads))
+                    .with_context(|| {
+                        format!(
+                            "loading {} (run scripts/setup-models.sh)",
+                            args.llm.display()
+                        )
+                    })?;
             Some(Narrator::start(
                 Arc::new(llm),
                 GenerationSettings::default(),
@@ -128,13 +136,19 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         max_delay: Duration::from_secs(args.max_delay),
         ..ScoringConfig::default()
     };
-    let mut watch = Watch::new(&detector, args.flow_table.config(), scoring, grouping);
+    let mut watch = Watch::new(
+        &detector,
+        args.flow_table.config(flow_options::LIVE_STATUS_INTERVAL),
+        scoring,
+        grouping,
+    );
     let mut totals = Totals::default();
     let started = Instant::now();
     let mut last_summary = Instant::now();
     let stats_every = Duration::from_secs(args.stats_interval);
 
     let mut handle = |events: Vec<WatchEvent>,
+                      now: Option<Timestamp>,
                       totals: &mut Totals,
                       out: &mut EcsOutput|
      -> anyhow::Result<()> {
@@ -145,7 +159,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                     totals.scored += 1;
                     totals.flagged += u64::from(flow.verdict.is_attack());
                     if let Some(meter) = meter.as_mut() {
-                        meter.flow(&flow);
+                        meter.flow(&flow, now.unwrap_or(flow.row.ltime));
                     }
                     if args.emit_flows {
                         out.send(&ecs::flow(&flow, &model))?;
@@ -187,7 +201,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             Input::Idle(now) => watch.tick(now)?,
         };
         totals.dropped = dropped.get();
-        handle(events, &mut totals, &mut out)?;
+        handle(events, watch.scorer().clock(), &mut totals, &mut out)?;
         if !stats_every.is_zero() && last_summary.elapsed() >= stats_every {
             eprintln!("{}", summary(&watch, &totals, &narrator, started));
             last_summary = Instant::now();
@@ -196,18 +210,16 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     };
     let counts: SourceCounts = match (&args.capture, &args.interface) {
         (Some(path), _) => packet_source::read_file(path, &mut each)?,
-        (None, Some(interface)) => packet_source::capture_live(
-            interface,
-            args.bpf.as_deref(),
-            deadline,
-            &mut each,
-            |d| dropped.set(d),
-        )?,
+        (None, Some(interface)) => {
+            packet_source::capture_live(interface, args.bpf.as_deref(), deadline, &mut each, |d| {
+                dropped.set(d)
+            })?
+        }
         (None, None) => anyhow::bail!("give --interface or --capture"),
     };
     let events = watch.finish()?;
     totals.dropped = counts.dropped;
-    handle(events, &mut totals, &mut out)?;
+    handle(events, watch.scorer().clock(), &mut totals, &mut out)?;
     if let Some(narrator) = narrator {
         for narration in narrator.finish() {
             out.send(&narration.document)?;

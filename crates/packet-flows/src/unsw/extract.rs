@@ -99,6 +99,15 @@ impl Extractor {
         into_flows(self.order.release_until(i64::MAX))
     }
 
+    /// The time up to which every record is out: each record ending at or before it has been
+    /// returned by the last [`ready`](Self::ready) (one status interval behind the newest
+    /// packet or tick); `None` before the first. What a consumer that waits for "no more
+    /// records from a host until t" may rely on.
+    pub fn settled(&self) -> Option<crate::Timestamp> {
+        (self.clock != i64::MIN)
+            .then(|| crate::Timestamp::from_nanos(self.clock.saturating_sub(self.lag_nanos)))
+    }
+
     /// Packets given so far.
     pub fn packets(&self) -> u64 {
         self.packets
