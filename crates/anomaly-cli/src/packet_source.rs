@@ -20,12 +20,22 @@ pub enum Input<'a, 'p> {
 }
 
 /// What a source counted besides the packets it handed over.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct SourceCounts {
     /// Records or packets skipped before decoding, by reason.
     pub skips: Skips,
     /// Packets libpcap dropped (buffer and interface), for a live capture.
     pub dropped: u64,
+    /// Why a live capture ended early (the interface went away): the caller writes out
+    /// what it holds, then reports it.
+    pub error: Option<anyhow::Error>,
+}
+
+impl SourceCounts {
+    /// `Err` with the capture's error, if it ended on one.
+    pub fn result(&mut self) -> anyhow::Result<()> {
+        self.error.take().map_or(Ok(()), Err)
+    }
 }
 
 /// Whether the file at `path` is a pcap or pcapng capture (by its magic number).
@@ -62,7 +72,7 @@ pub fn read_file(
     progress.finish_and_clear();
     Ok(SourceCounts {
         skips: reader.skips().clone(),
-        dropped: 0,
+        ..SourceCounts::default()
     })
 }
 
@@ -101,27 +111,42 @@ pub fn capture_live(
         bpf.map(|f| format!(", filter {f:?}")).unwrap_or_default()
     );
     let mut last_stats = Instant::now();
+    let mut error = None;
     while !stop.load(Ordering::SeqCst) && deadline.is_none_or(|d| Instant::now() < d) {
-        match capture.next_packet()? {
-            Some(packet) => each(Input::Packet(&packet))?,
-            None => each(Input::Idle(wall_clock()))?,
+        match capture.next_packet() {
+            Ok(Some(packet)) => each(Input::Packet(&packet))?,
+            Ok(None) => each(Input::Idle(wall_clock()))?,
+            Err(e) => {
+                error = Some(anyhow::Error::from(e));
+                break;
+            }
         }
         if last_stats.elapsed() >= Duration::from_secs(1) {
-            let stats = capture.stats()?;
-            dropped(u64::from(stats.dropped) + u64::from(stats.interface_dropped));
+            if let Ok(stats) = capture.stats() {
+                dropped(u64::from(stats.dropped) + u64::from(stats.interface_dropped));
+            }
             last_stats = Instant::now();
         }
     }
-    let stats = capture.stats()?;
-    eprintln!(
-        "libpcap: {} packets received, {} dropped by the buffer, {} by the interface",
-        stats.received, stats.dropped, stats.interface_dropped
-    );
-    let total_dropped = u64::from(stats.dropped) + u64::from(stats.interface_dropped);
-    dropped(total_dropped);
+    // A vanished interface has no counts left to give.
+    let mut total_dropped = 0;
+    match capture.stats() {
+        Ok(stats) => {
+            eprintln!(
+                "libpcap: {} packets received, {} dropped by the buffer, {} by the interface",
+                stats.received, stats.dropped, stats.interface_dropped
+            );
+            total_dropped = u64::from(stats.dropped) + u64::from(stats.interface_dropped);
+            dropped(total_dropped);
+        }
+        Err(e) => {
+            error.get_or_insert(e.into());
+        }
+    }
     Ok(SourceCounts {
         skips: capture.skips().clone(),
         dropped: total_dropped,
+        error,
     })
 }
 

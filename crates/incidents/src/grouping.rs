@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use flow_features::{FlowRecord, Verdict};
 use packet_flows::Timestamp;
+use packet_flows::unsw::UnswRow;
 
 use crate::ScoredFlow;
 use crate::incident::{CategoryCount, Incident, IncidentStatus, ProbabilitySummary, Touched};
@@ -78,7 +79,8 @@ struct Group {
     categories: BTreeMap<String, u64>,
 }
 
-/// Groups scored flows' attack verdicts into incidents, one per source address at a time.
+/// Groups scored flows' attack verdicts into incidents, one per source address at a time
+/// (an ICMP error counts for the host it answers).
 ///
 /// Memory is bounded by [`GroupingConfig::max_open`] groups; a group's host and port tables
 /// hold at most the addresses and ports (65,536) its flows touched.
@@ -115,8 +117,9 @@ impl IncidentTracker {
             return Vec::new();
         }
         let row = &flow.row;
+        let (source, target, port) = roles(row);
         let mut events = Vec::new();
-        if !self.open.contains_key(&row.srcip) && self.open.len() >= self.config.max_open {
+        if !self.open.contains_key(&source) && self.open.len() >= self.config.max_open {
             let quietest = self
                 .open
                 .iter()
@@ -124,7 +127,7 @@ impl IncidentTracker {
                 .map(|(ip, _)| *ip);
             events.extend(quietest.and_then(|ip| self.close(ip, now)));
         }
-        let group = self.open.entry(row.srcip).or_insert_with(|| Group {
+        let group = self.open.entry(source).or_insert_with(|| Group {
             first_seen: row.stime,
             last_seen: row.ltime,
             raised_at: None,
@@ -143,8 +146,10 @@ impl IncidentTracker {
         group.flows += 1;
         group.packets += row.spkts + row.dpkts;
         group.sum_probability += f64::from(flow.verdict.probability);
-        *group.targets.entry(row.dstip).or_default() += 1;
-        *group.ports.entry(row.dsport).or_default() += 1;
+        *group.targets.entry(target).or_default() += 1;
+        if let Some(port) = port {
+            *group.ports.entry(port).or_default() += 1;
+        }
         *group.protocols.entry(row.proto).or_default() += 1;
         if let Some(category) = &flow.verdict.category {
             *group.categories.entry(category.name.clone()).or_default() += 1;
@@ -158,7 +163,7 @@ impl IncidentTracker {
         if group.raised_at.is_none() && group.flows >= self.config.min_flows {
             group.raised_at = Some(now.max(row.ltime));
             self.raised += 1;
-            let incident = snapshot(row.srcip, group, IncidentStatus::Open, &self.config);
+            let incident = snapshot(source, group, IncidentStatus::Open, &self.config);
             events.push(IncidentEvent::Raised(incident));
         }
         events
@@ -269,6 +274,23 @@ fn snapshot(
     };
     incident.summary = crate::summary::sentence(&incident);
     incident
+}
+
+/// Who an attack flow is about: the host acting, the host acted on, and the destination
+/// port. An ICMP error (unreachable, time exceeded, …) answers the host it is sent to — a
+/// UDP scan's closed ports come back as port unreachables — so it counts towards that
+/// host's incident, against the host that sent it, at the port its quoted packet was for.
+fn roles(row: &UnswRow) -> (IpAddr, IpAddr, Option<u16>) {
+    // The row's ports for ICMP are Argus's: `sport` type | code << 8 and `dsport` the quoted
+    // destination port, byte-swapped; for ICMPv6 `sport` the type.
+    let kind = (row.sport & 0xff) as u8;
+    match row.proto {
+        "icmp" if matches!(kind, 3 | 4 | 5 | 11 | 12) => {
+            (row.dstip, row.srcip, Some(row.dsport.swap_bytes()))
+        }
+        "ipv6-icmp" if matches!(row.sport, 1..=4) => (row.dstip, row.srcip, None),
+        _ => (row.srcip, row.dstip, Some(row.dsport)),
+    }
 }
 
 /// The entries with the most flows, ties by value, at most `limit`.

@@ -48,7 +48,7 @@ fn scored(seq: usize, row: &UnswRow, probability: f32) -> ScoredFlow {
 fn feed(tracker: &mut IncidentTracker, flows: &[ScoredFlow]) -> Vec<IncidentEvent> {
     flows
         .iter()
-        .flat_map(|f| tracker.observe(f, || None))
+        .flat_map(|f| tracker.observe(f, f.row.ltime, || None))
         .collect()
 }
 
@@ -70,11 +70,13 @@ fn attack_flows_from_one_source_are_one_incident_with_their_counts() {
     assert_eq!(first.raised_at, rows[4].ltime);
     assert_eq!(first.status, IncidentStatus::Open);
 
-    let closed = tracker.finish();
+    let end = rows.last().unwrap().ltime;
+    let closed = tracker.finish(end);
     let [IncidentEvent::Closed(incident)] = closed.as_slice() else {
         panic!("{closed:?}")
     };
     assert_eq!(incident.id, first.id);
+    assert_eq!(incident.closed_at, Some(end));
     assert_eq!(incident.source.to_string(), "10.78.0.1");
     assert_eq!(incident.target().unwrap().to_string(), "10.78.0.2");
     assert_eq!(incident.target_count, 1);
@@ -142,9 +144,9 @@ fn a_quiet_gap_closes_the_incident_and_later_attacks_open_another() {
     assert_eq!(feed(&mut tracker, &first).len(), 1);
     let last = rows[..10].iter().map(|r| r.ltime).max().unwrap();
     let just_before = Timestamp::from_nanos(last.as_nanos() + 59_999_999_999);
-    assert!(tracker.expire(just_before).is_empty());
+    assert!(tracker.expire(just_before, just_before).is_empty());
     let at_gap = Timestamp::from_nanos(last.as_nanos() + 60_000_000_000);
-    let closed = tracker.expire(at_gap);
+    let closed = tracker.expire(at_gap, at_gap);
     let [IncidentEvent::Closed(old)] = closed.as_slice() else {
         panic!("{closed:?}")
     };
@@ -179,7 +181,7 @@ fn sources_are_grouped_apart_and_open_groups_are_bounded() {
         for row in pair {
             let mut row = row.clone();
             row.srcip = format!("10.99.0.{}", s + 1).parse().unwrap();
-            events.extend(tracker.observe(&scored(0, &row, 0.8), || None));
+            events.extend(tracker.observe(&scored(0, &row, 0.8), row.ltime, || None));
         }
     }
     let raised: Vec<String> = events

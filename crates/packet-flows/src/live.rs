@@ -22,6 +22,8 @@ pub struct LiveCapture {
     capture: pcap::Capture<pcap::Active>,
     link_type: LinkType,
     skips: Skips,
+    /// The socket had data at the last wait and has not been drained since.
+    readable: bool,
 }
 
 /// What libpcap reports about a capture's packets.
@@ -68,12 +70,18 @@ impl LiveCapture {
                 .filter(filter, true)
                 .map_err(|e| fail("the BPF filter does not compile (tcpdump syntax)", e))?;
         }
+        // Non-blocking, with `poll` for the wait: the only way a quiet interface still hands
+        // control back every READ_TIMEOUT (for timeouts, deadlines and Ctrl-C).
+        let capture = capture
+            .setnonblock()
+            .map_err(|e| fail("libpcap cannot make the capture non-blocking", e))?;
         let link_type = capture.get_datalink();
         Ok(LiveCapture {
             interface: interface.to_owned(),
             link_type: LinkType(u16::try_from(link_type.0).unwrap_or(u16::MAX)),
             capture,
             skips: Skips::default(),
+            readable: false,
         })
     }
 
@@ -85,9 +93,19 @@ impl LiveCapture {
     /// The next packet; `None` when none came within [`READ_TIMEOUT`], or when the one that
     /// came was unusable (it is counted in [`skips`](Self::skips)).
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, Error> {
+        if !self.readable {
+            self.readable = wait_readable(&self.capture);
+            if !self.readable {
+                return Ok(None);
+            }
+        }
         let packet = match self.capture.next_packet() {
             Ok(packet) => packet,
-            Err(pcap::Error::TimeoutExpired) => return Ok(None),
+            Err(pcap::Error::TimeoutExpired) => {
+                // Drained: wait on the socket next time.
+                self.readable = false;
+                return Ok(None);
+            }
             Err(e) => {
                 return Err(Error::Live {
                     interface: self.interface.clone(),
@@ -141,5 +159,22 @@ impl LiveCapture {
             dropped: stats.dropped,
             interface_dropped: stats.if_dropped,
         })
+    }
+}
+
+/// Waits up to [`READ_TIMEOUT`] for the capture's socket; `true` when it is readable, or when
+/// the wait itself failed (the read that follows reports the error).
+fn wait_readable(capture: &pcap::Capture<pcap::Active>) -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let mut fds = [PollFd::new(capture, PollFlags::IN)];
+    let timeout = Timespec {
+        tv_sec: 0,
+        tv_nsec: i64::from(READ_TIMEOUT.subsec_nanos()),
+    };
+    match rustix::event::poll(&mut fds, Some(&timeout)) {
+        Ok(ready) => ready > 0,
+        // A signal (Ctrl-C): back to the caller, which checks it.
+        Err(rustix::io::Errno::INTR) => false,
+        Err(_) => true,
     }
 }

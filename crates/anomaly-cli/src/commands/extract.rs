@@ -75,7 +75,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
         Ok(())
     };
-    let counts = match (&args.capture, &args.interface) {
+    let mut counts = match (&args.capture, &args.interface) {
         (Some(path), _) => packet_source::read_file(path, &mut each)?,
         (None, Some(interface)) => packet_source::capture_live(
             interface,
@@ -93,7 +93,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
     let packets = extractor.packets() + counts.skips.total();
-    let mut all_skips = counts.skips;
+    let mut all_skips = counts.skips.clone();
     all_skips.merge(extractor.skips());
     let flows = extractor.table().flows_seen();
     eprintln!(
@@ -102,5 +102,5 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         pps = packets as f64 / seconds,
         fps = flows as f64 / seconds,
     );
-    Ok(())
+    counts.result()
 }

@@ -208,7 +208,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
         Ok(())
     };
-    let counts: SourceCounts = match (&args.capture, &args.interface) {
+    let mut counts: SourceCounts = match (&args.capture, &args.interface) {
         (Some(path), _) => packet_source::read_file(path, &mut each)?,
         (None, Some(interface)) => {
             packet_source::capture_live(interface, args.bpf.as_deref(), deadline, &mut each, |d| {
@@ -246,7 +246,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 .with_context(|| format!("writing {}", path.display()))?;
         }
     }
-    Ok(())
+    counts.result()
 }
 
 fn summary(
