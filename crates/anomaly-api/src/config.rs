@@ -29,6 +29,10 @@ pub struct Config {
     #[arg(long, env = "ANOMALY_API_BATCH_BODY_LIMIT", default_value_t = 16 * 1024 * 1024,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=1024 * 1024 * 1024))]
     pub batch_body_limit: usize,
+    /// Largest accepted `POST /score/capture` body (a pcap or pcapng file), in bytes.
+    #[arg(long, env = "ANOMALY_API_CAPTURE_BODY_LIMIT", default_value_t = 64 * 1024 * 1024,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=1024 * 1024 * 1024))]
+    pub capture_body_limit: usize,
     /// `POST /predict/batch` requests parsed and scored at once, on the blocking pool (never
     /// on an HTTP worker); beyond, 503 with Retry-After.
     #[arg(long, env = "ANOMALY_API_BATCH_JOBS", default_value_t = 2,

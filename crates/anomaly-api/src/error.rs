@@ -14,6 +14,18 @@ pub enum ApiError {
     /// The body is not declared as `application/json`.
     #[error("unsupported content type: send the body as application/json")]
     UnsupportedMediaType,
+    /// A capture body is not declared as a capture (`application/vnd.tcpdump.pcap`, …).
+    #[error(
+        "unsupported content type: send the capture as application/vnd.tcpdump.pcap, \
+         application/x-pcapng or application/octet-stream"
+    )]
+    UnsupportedCaptureType,
+    /// The body broke off or its content encoding is broken.
+    #[error("the request body could not be read: {0}")]
+    BodyRead(String),
+    /// The body is not a readable pcap or pcapng capture.
+    #[error("invalid capture: {0}")]
+    InvalidCapture(#[source] packet_flows::Error),
     /// The body exceeds the configured limit.
     #[error("request body exceeds the limit of {limit} bytes")]
     PayloadTooLarge {
@@ -120,7 +132,11 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             ApiError::InvalidJson(_) => "invalid_json",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedCaptureType => {
+                "unsupported_media_type"
+            }
+            ApiError::BodyRead(_) => "invalid_body",
+            ApiError::InvalidCapture(_) => "invalid_capture",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::BodyTimeout { .. } => "request_timeout",
             ApiError::Validation(_) | ApiError::BatchValidation(_) | ApiError::InvalidOption(_) => {
@@ -141,7 +157,11 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType | ApiError::UnsupportedCaptureType => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            ApiError::BodyRead(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidCapture(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::Validation(_) | ApiError::BatchValidation(_) | ApiError::InvalidOption(_) => {
@@ -246,6 +266,37 @@ impl From<llm_explainer::Error> for ApiError {
             E::RemoteStatus { .. } | E::Remote(_) => ApiError::BadGateway(e),
             // Models load at start-up; formatting and decoding are the service's own work.
             E::ModelNotFound(_) | E::ModelLoad { .. } | E::Generation(_) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<packet_flows::Error> for ApiError {
+    fn from(e: packet_flows::Error) -> Self {
+        use packet_flows::Error as E;
+        match e {
+            // A body in memory is never opened or read from the operating system.
+            E::Open { .. } | E::Read { .. } => ApiError::internal(e),
+            E::UnknownFormat { .. }
+            | E::TruncatedHeader { .. }
+            | E::RecordTooLarge { .. }
+            | E::Malformed { .. } => ApiError::InvalidCapture(e),
+            // The enum is `#[non_exhaustive]` (and has a live-capture variant only with a
+            // feature the service leaves off); what it may add describes a capture it could
+            // not read, which is the body's doing.
+            other => ApiError::InvalidCapture(other),
+        }
+    }
+}
+
+impl From<incidents::Error> for ApiError {
+    fn from(e: incidents::Error) -> Self {
+        use incidents::Error as E;
+        match e {
+            E::Detector(e) => e.into(),
+            E::Capture(e) => e.into(),
+            E::Explainer(e) => e.into(),
+            // The service does not narrate captures.
+            E::Unexplained(_) | E::Thread(_) => ApiError::internal(e),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP service: `POST /predict` over the LSTM detector, `POST /analyze` (and its
-//! Server-Sent-Events form) adding the detector's attribution and an LLM explanation, API docs
+//! Server-Sent-Events form) adding the detector's attribution and an LLM explanation,
+//! `POST /score/capture` scoring a packet capture into flows and incidents, API docs
 //! (`/openapi.json`, `/docs`), and operations (`/health`, `/ready`, `/metrics`).
 //!
 //! The binary (`anomaly-api`) parses [`Config`] and calls [`serve`]; tests and embedders can
@@ -57,6 +58,7 @@ pub fn start(config: &Config, state: AppState) -> anyhow::Result<(Server, Socket
             .wrap(middleware::from_fn(request_context::request_context))
             .configure(routes::predict::configure)
             .configure(routes::predict::configure_batch)
+            .configure(routes::capture::configure)
             .configure(routes::analyze::configure)
             .configure(routes::health::configure)
             .configure(routes::metrics::configure)

@@ -23,6 +23,10 @@ pub struct Metrics {
     time_to_first_token: Histogram,
     explanations: IntCounterVec,
     failed_checks: IntCounterVec,
+    capture_packets: IntCounter,
+    capture_skipped: IntCounterVec,
+    capture_flows: IntCounterVec,
+    capture_incidents: IntCounter,
 }
 
 impl Metrics {
@@ -86,6 +90,33 @@ impl Metrics {
             ),
             &["check"],
         )?;
+        let capture_packets = IntCounter::new(
+            "capture_packets_total",
+            "Packets read from captures sent to /score/capture",
+        )?;
+        let capture_skipped = IntCounterVec::new(
+            Opts::new(
+                "capture_skipped_total",
+                "Packets or records of captures that could not be used, by reason",
+            ),
+            &["reason"],
+        )?;
+        let capture_flows = IntCounterVec::new(
+            Opts::new(
+                "capture_flows_scored_total",
+                "Flows of captures scored, by verdict (attack or normal)",
+            ),
+            &["verdict"],
+        )?;
+        let capture_incidents = IntCounter::new(
+            "capture_incidents_total",
+            "Incidents found in captures sent to /score/capture",
+        )?;
+        for collector in [capture_packets.clone(), capture_incidents.clone()] {
+            registry.register(Box::new(collector))?;
+        }
+        registry.register(Box::new(capture_skipped.clone()))?;
+        registry.register(Box::new(capture_flows.clone()))?;
         registry.register(Box::new(explanations.clone()))?;
         registry.register(Box::new(failed_checks.clone()))?;
         registry.register(Box::new(requests.clone()))?;
@@ -114,6 +145,10 @@ impl Metrics {
             time_to_first_token,
             explanations,
             failed_checks,
+            capture_packets,
+            capture_skipped,
+            capture_flows,
+            capture_incidents,
         })
     }
 
@@ -152,6 +187,24 @@ impl Metrics {
                 .with_label_values(&[check.as_str()])
                 .inc();
         }
+    }
+
+    /// Counts one scored capture: packets, skips by reason (a closed set of names), flows by
+    /// verdict, incidents.
+    pub fn record_capture(&self, report: &incidents::CaptureReport) {
+        self.capture_packets.inc_by(report.packets);
+        for (reason, count) in report.skips.iter() {
+            self.capture_skipped
+                .with_label_values(&[reason.name()])
+                .inc_by(count);
+        }
+        self.capture_flows
+            .with_label_values(&["attack"])
+            .inc_by(report.flagged);
+        self.capture_flows
+            .with_label_values(&["normal"])
+            .inc_by(report.scored - report.flagged);
+        self.capture_incidents.inc_by(report.incidents.len() as u64);
     }
 
     /// The text exposition of every metric, with the explainer's `load` as of now.

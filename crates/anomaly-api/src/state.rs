@@ -30,7 +30,9 @@ pub struct AppState {
     pub batch_limit: usize,
     /// Largest `POST /predict/batch` body, in bytes.
     pub batch_body_limit: usize,
-    /// Batches parsed and scored at once (off the HTTP workers); beyond, 503.
+    /// Largest `POST /score/capture` body, in bytes.
+    pub capture_body_limit: usize,
+    /// Batches (and captures) parsed and scored at once (off the HTTP workers); beyond, 503.
     pub batch_slots: Arc<Slots>,
     /// `/analyze` requests validated and scored at once, off the HTTP workers (as many as the
     /// explainer admits); beyond, 503.
@@ -85,6 +87,7 @@ impl AppState {
             llm_prompt_lookup: config.llm_prompt_lookup,
             batch_limit: config.batch_limit.max(1),
             batch_body_limit: config.batch_body_limit,
+            capture_body_limit: config.capture_body_limit,
             batch_slots: Slots::new(config.batch_jobs),
             analyze_slots: Slots::new(config.llm_pool + config.llm_queue),
             access,

@@ -46,7 +46,7 @@ enum Kind {
     Parquet {
         writer: ArrowWriter<File>,
         schema: Arc<Schema>,
-        rows: Vec<UnswRow>,
+        rows: Vec<(UnswRow, Labels)>,
     },
 }
 
@@ -88,8 +88,23 @@ impl FlowSink {
         })
     }
 
-    /// Writes one row.
+    /// Writes one row, with the labels the sink was created with.
     pub fn write(&mut self, row: UnswRow) -> anyhow::Result<()> {
+        let labels = self.labels.clone();
+        self.write_labelled(row, labels)
+    }
+
+    /// Writes one row with labels of its own; the sink's labels decide which label columns
+    /// exist (a value the sink has no column for is dropped).
+    pub fn write_labelled(&mut self, row: UnswRow, labels: Labels) -> anyhow::Result<()> {
+        let labels = Labels {
+            label: self.labels.label.and(labels.label.or(self.labels.label)),
+            attack_cat: self
+                .labels
+                .attack_cat
+                .as_ref()
+                .and(labels.attack_cat.or_else(|| self.labels.attack_cat.clone())),
+        };
         self.written += 1;
         let id = self.written;
         match &mut self.kind {
@@ -97,10 +112,10 @@ impl FlowSink {
                 let mut record = vec![id.to_string()];
                 let (features, identity) = split(&row);
                 record.extend(features.iter().map(text));
-                if let Some(cat) = &self.labels.attack_cat {
+                if let Some(cat) = &labels.attack_cat {
                     record.push(cat.clone());
                 }
-                if let Some(label) = self.labels.label {
+                if let Some(label) = labels.label {
                     record.push(label.to_string());
                 }
                 record.extend(identity.iter().map(text));
@@ -112,10 +127,10 @@ impl FlowSink {
                 let (features, identity) = split(&row);
                 let names = &COLUMNS;
                 fields.extend(names.iter().copied().zip(features.into_iter().map(json)));
-                if let Some(cat) = &self.labels.attack_cat {
+                if let Some(cat) = &labels.attack_cat {
                     fields.push(("attack_cat", cat.clone().into()));
                 }
-                if let Some(label) = self.labels.label {
+                if let Some(label) = labels.label {
                     fields.push(("label", label.into()));
                 }
                 fields.extend(
@@ -136,7 +151,7 @@ impl FlowSink {
                 out.write_all(b"}\n")?;
             }
             Kind::Parquet { rows, .. } => {
-                rows.push(row);
+                rows.push((row, labels));
                 if rows.len() == PARQUET_BATCH {
                     self.write_batch()?;
                 }
@@ -186,7 +201,7 @@ impl FlowSink {
         let mut ids = UInt64Builder::new();
         ids.extend((0..rows.len() as u64).map(|i| Some(first_id + i)));
         columns.push(Arc::new(ids.finish()));
-        let cells: Vec<_> = rows.iter().map(UnswRow::cells).collect();
+        let cells: Vec<_> = rows.iter().map(|(row, _)| row.cells()).collect();
         let column = |i: usize| -> ArrayRef {
             match COLUMN_KINDS[i] {
                 CellKind::Int => {
@@ -207,14 +222,14 @@ impl FlowSink {
             }
         };
         columns.extend((0..IDENTITY_START).map(column));
-        if let Some(cat) = &self.labels.attack_cat {
+        if self.labels.attack_cat.is_some() {
             let mut b = StringBuilder::new();
-            b.extend(rows.iter().map(|_| Some(cat.as_str())));
+            b.extend(rows.iter().map(|(_, l)| l.attack_cat.as_deref()));
             columns.push(Arc::new(b.finish()));
         }
-        if let Some(label) = self.labels.label {
+        if self.labels.label.is_some() {
             let mut b = UInt64Builder::new();
-            b.extend(rows.iter().map(|_| Some(u64::from(label))));
+            b.extend(rows.iter().map(|(_, l)| l.label.map(u64::from)));
             columns.push(Arc::new(b.finish()));
         }
         columns.extend((IDENTITY_START..COLUMNS.len()).map(column));

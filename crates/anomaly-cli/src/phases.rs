@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::Context;
 use incidents::{IncidentEvent, ScoredFlow};
 use packet_flows::Timestamp;
+use packet_flows::unsw::UnswRow;
 use serde::{Deserialize, Serialize};
 
 /// One phase as the generator wrote it.
@@ -59,6 +60,30 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<Phase>> {
     Ok(phases)
 }
 
+/// The phase in force at `t`: the last one started by then, unless every phase is over.
+fn phase_at(phases: &[Phase], t: Timestamp) -> Option<usize> {
+    let t = seconds(t);
+    let index = phases.iter().rposition(|p| p.start <= t)?;
+    let last = index + 1 == phases.len();
+    (!last || t <= phases[index].end).then_some(index)
+}
+
+/// A row's ground truth in a labelled capture: `(1, category)` when it started during an
+/// attack phase and the phase's source sent or received it, `(0, "Normal")` otherwise (the
+/// normal phases, and the quiet gaps, ARP and late answers outside the attack's flows).
+pub fn label_of(phases: &[Phase], row: &UnswRow) -> (u8, String) {
+    let attack = phase_at(phases, row.stime)
+        .map(|i| &phases[i])
+        .filter(|p| p.kind == "attack" && (row.srcip == p.source || row.dstip == p.source));
+    match attack {
+        Some(phase) => (
+            1,
+            phase.category.clone().unwrap_or_else(|| "Generic".into()),
+        ),
+        None => (0, "Normal".into()),
+    }
+}
+
 /// Tallies flows and incidents into the phases they happened in.
 pub struct PhaseMeter {
     phases: Vec<Phase>,
@@ -88,12 +113,8 @@ impl PhaseMeter {
         }
     }
 
-    /// The phase in force at `t`: the last one started by then, unless every phase is over.
     fn phase_at(&self, t: Timestamp) -> Option<usize> {
-        let t = seconds(t);
-        let index = self.phases.iter().rposition(|p| p.start <= t)?;
-        let last = index + 1 == self.phases.len();
-        (!last || t <= self.phases[index].end).then_some(index)
+        phase_at(&self.phases, t)
     }
 
     /// A scored flow, its verdict known at capture time `now`.

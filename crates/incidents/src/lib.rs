@@ -12,6 +12,8 @@
 //!   report ([`WatchEvent`]);
 //! - [`Narrator`] – a language model narrating incidents on its own thread, rate-limited,
 //!   never blocking the capture, its text checked against the evidence;
+//! - [`analyze_capture`] – a whole capture at once: its flows, incidents and counts
+//!   ([`CaptureReport`]), as the service's `POST /score/capture` answers;
 //! - [`ecs`] – the JSON documents (ECS 8.11) SIEMs ingest: alerts, flows, narrations.
 //!
 //! ```
@@ -42,6 +44,7 @@ mod flow;
 mod grouping;
 mod incident;
 mod narration;
+mod report;
 mod scorer;
 mod summary;
 mod watch;
@@ -54,6 +57,7 @@ pub use incident::{
     to_rfc3339,
 };
 pub use narration::{Narration, NarrationCounts, Narrator};
+pub use report::{CaptureOptions, CaptureReport, FlowListing, analyze_capture};
 pub use scorer::{ScoringConfig, TrafficScorer};
 pub use watch::Watch;
 pub use watch::{TOP_FEATURES, WatchEvent};

@@ -125,7 +125,7 @@ fn normal_verdicts_and_too_few_attacks_raise_nothing() {
     let four: Vec<ScoredFlow> = rows[..4].iter().map(|r| scored(0, r, 0.99)).collect();
     assert!(feed(&mut tracker, &four).is_empty());
     assert!(
-        tracker.finish().is_empty(),
+        tracker.finish(rows[3].ltime).is_empty(),
         "an unraised group closes silently"
     );
     assert_eq!(tracker.unraised_flows(), 4);

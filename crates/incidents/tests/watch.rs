@@ -91,16 +91,26 @@ fn the_scans_become_an_incident_naming_the_attacker_and_the_target() {
         .expect("an incident from the attacker");
     assert_eq!(scan.target(), Some(ip("10.79.0.2")));
     assert!(scan.port_count >= 50, "{}", scan.summary);
-    // Its flows are exactly the attacker's flagged flows between its first and last.
+    // Its flows are exactly the attacker's flagged flows between its first and last: those
+    // it sent, and the ICMP errors its probes drew.
+    let from_attacker = |f: &&&ScoredFlow| {
+        let answer = f.row.proto == "icmp" && matches!(f.row.sport & 0xff, 3 | 4 | 5 | 11 | 12);
+        f.verdict.is_attack()
+            && if answer {
+                f.row.dstip == attacker
+            } else {
+                f.row.srcip == attacker
+            }
+    };
     let flagged = flows
         .iter()
-        .filter(|f| f.row.srcip == attacker && f.verdict.is_attack())
+        .filter(from_attacker)
         .filter(|f| f.row.stime >= scan.first_seen && f.row.ltime <= scan.last_seen)
         .count() as u64;
     assert_eq!(scan.flows, flagged);
     let peak = flows
         .iter()
-        .filter(|f| f.row.srcip == attacker && f.verdict.is_attack())
+        .filter(from_attacker)
         .filter(|f| f.row.stime >= scan.first_seen && f.row.ltime <= scan.last_seen)
         .map(|f| f.verdict.probability)
         .fold(f32::MIN, f32::max);

@@ -8,7 +8,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Protection;
 use crate::error::ErrorBody;
-use crate::routes::{analyze, health, metrics, predict, responses};
+use crate::routes::{analyze, capture, health, metrics, predict, responses};
 
 /// The OpenAPI document of the service.
 #[derive(OpenApi)]
@@ -21,6 +21,7 @@ use crate::routes::{analyze, health, metrics, predict, responses};
     paths(
         predict::predict,
         predict::predict_batch,
+        capture::score_capture,
         analyze::analyze,
         analyze::analyze_stream,
         health::health,
@@ -99,6 +100,7 @@ mod tests {
         assert_eq!(statuses("/predict"), body);
         let batch = ["200", "400", "408", "413", "415", "422", "503"];
         assert_eq!(statuses("/predict/batch"), batch);
+        assert_eq!(statuses("/score/capture"), batch);
         let explained = ["200", "400", "413", "415", "422", "429", "503"];
         assert_eq!(statuses("/analyze"), explained);
         assert_eq!(statuses("/analyze/stream"), explained);

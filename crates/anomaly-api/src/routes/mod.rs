@@ -1,6 +1,8 @@
 //! HTTP routes; each module exposes `configure`.
 
 pub mod analyze;
+mod body;
+pub mod capture;
 pub mod docs;
 pub mod health;
 pub mod metrics;

@@ -1,17 +1,13 @@
 //! `POST /predict`: the verdict on one window of flows.
 
-use std::time::Duration;
-
-use actix_web::dev::Decompress;
-use actix_web::http::header;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use flow_features::{AttackCategory, FlowRecord, parse_window, parse_window_request};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, WindowViolations};
+use crate::routes::body::{Media, read_body};
 use crate::routes::responses::{BatchErrors, JsonBodyErrors, WindowErrors};
 use crate::state::AppState;
 
@@ -130,14 +126,7 @@ pub(crate) async fn predict_batch(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let read = read_json_body(&req, payload, state.batch_body_limit);
-    // Reading is async (a slow client holds a connection, never a slot or a worker), and
-    // bounded in time.
-    let body = actix_web::rt::time::timeout(BODY_DEADLINE, read)
-        .await
-        .map_err(|_| ApiError::BodyTimeout {
-            seconds: BODY_DEADLINE.as_secs(),
-        })??;
+    let body = read_body(&req, payload, state.batch_body_limit, Media::Json).await?;
     let slot = state.batch_slots.try_take().ok_or(ApiError::DetectorBusy)?;
     // Parsing up to `--batch-body-limit` of JSON and scoring up to `--batch-limit` windows run
     // on the blocking pool, never on an HTTP worker: /health and /predict stay responsive.
@@ -149,45 +138,6 @@ pub(crate) async fn predict_batch(
     .await
     .map_err(ApiError::internal)??;
     Ok(HttpResponse::Ok().json(response))
-}
-
-/// Longest a client may take to send a batch body.
-const BODY_DEADLINE: Duration = Duration::from_secs(30);
-
-/// Reads a JSON body of at most `limit` bytes, counted after content decoding (`gzip`: a
-/// compressed bomb stops at the limit), from the stream.
-async fn read_json_body(
-    req: &HttpRequest,
-    payload: web::Payload,
-    limit: usize,
-) -> Result<web::BytesMut, ApiError> {
-    let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
-        mime.subtype() == actix_web::mime::JSON || mime.suffix() == Some(actix_web::mime::JSON)
-    });
-    if !is_json {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    // Compression does not shrink JSON below its encoded size by more than a few bytes: a
-    // declared length past the limit is refused before reading, encoded or not.
-    if declared.is_some_and(|len| len > limit) {
-        return Err(ApiError::PayloadTooLarge { limit });
-    }
-    let mut payload = Decompress::from_headers(payload, req.headers());
-    // The declared length is of the encoded body: a capacity hint only.
-    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::InvalidJson(e.to_string()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// Parses, validates and scores a batch body (blocking: runs on the blocking pool).

@@ -94,6 +94,36 @@ impl IntoResponses for BatchErrors {
     }
 }
 
+/// What `POST /score/capture` can answer.
+pub(crate) struct CaptureErrors;
+
+impl IntoResponses for CaptureErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        errors(&[
+            (
+                "400",
+                "The body broke off or its content encoding is broken",
+            ),
+            ("408", "The body took longer than 30 s to arrive"),
+            ("413", "The body exceeds `--capture-body-limit`"),
+            (
+                "415",
+                "Not sent as application/vnd.tcpdump.pcap, application/x-pcapng or \
+                 application/octet-stream",
+            ),
+            (
+                "422",
+                "Not a pcap or pcapng capture, or its framing is broken (`invalid_capture`, \
+                 with the byte offset); or a malformed query option",
+            ),
+            (
+                "503",
+                "Every detector slot (`--batch-jobs`) is taken; retry after `Retry-After` seconds",
+            ),
+        ])
+    }
+}
+
 /// The answer of every route that needs a token, when the server has tokens.
 pub(crate) fn unauthorized() -> RefOr<Response> {
     error_response("No valid bearer token")

@@ -9,6 +9,7 @@ use packet_flows::unsw::Extractor;
 use crate::flow_options::{self, FlowOptions};
 use crate::flow_sink::{FlowSink, Labels};
 use crate::packet_source::{self, Input};
+use crate::phases;
 use crate::score_sink::{Format, format_of};
 
 /// Arguments of `anomaly extract`.
@@ -42,6 +43,11 @@ pub struct Args {
     /// Attack category of every row (adds the `attack_cat` column).
     #[arg(long)]
     attack_cat: Option<String>,
+    /// Label each row from a labelled capture's phases (`attack.phases.json` of
+    /// `scripts/make-attack-capture.sh`): attack, with the phase's category, when it started
+    /// during an attack phase and involves the attacker; normal otherwise.
+    #[arg(long, conflicts_with_all = ["label", "attack_cat", "interface"])]
+    phases: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
@@ -52,9 +58,31 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     // A bad --duration is an error before anything is opened or created.
     let deadline = packet_source::deadline(args.duration)?;
     let config = args.flows.config(flow_options::DATASET_STATUS_INTERVAL);
-    let labels = Labels {
-        label: args.label,
-        attack_cat: args.attack_cat.clone(),
+    let phases = match &args.phases {
+        Some(path) => Some(phases::read(path)?),
+        None => None,
+    };
+    let labels = match phases {
+        // Both label columns, each row's values from its phase.
+        Some(_) => Labels {
+            label: Some(0),
+            attack_cat: Some("Normal".into()),
+        },
+        None => Labels {
+            label: args.label,
+            attack_cat: args.attack_cat.clone(),
+        },
+    };
+    let write = |sink: &mut FlowSink, row: packet_flows::unsw::UnswRow| match &phases {
+        Some(phases) => {
+            let (label, category) = phases::label_of(phases, &row);
+            let labels = Labels {
+                label: Some(label),
+                attack_cat: Some(category),
+            };
+            sink.write_labelled(row, labels)
+        }
+        None => sink.write(row),
     };
     let mut sink = FlowSink::create(args.out.as_deref(), format, labels)?;
     let mut extractor = Extractor::new(config);
@@ -67,7 +95,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let ready = extractor.ready();
         let any = !ready.is_empty();
         for flow in ready {
-            sink.write(flow.row)?;
+            write(&mut sink, flow.row)?;
         }
         // A live capture's reader sees rows as records are cut.
         if any && args.interface.is_some() {
@@ -87,7 +115,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         (None, None) => anyhow::bail!("give a capture file or --interface"),
     };
     for flow in extractor.finish() {
-        sink.write(flow.row)?;
+        write(&mut sink, flow.row)?;
     }
     let rows = sink.finish()?;
 
