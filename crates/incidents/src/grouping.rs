@@ -245,7 +245,7 @@ fn snapshot(
             flows,
         })
         .collect();
-    categories.sort_by(|a, b| b.flows.cmp(&a.flows));
+    categories.sort_by_key(|c| std::cmp::Reverse(c.flows));
     let mean = (group.sum_probability / group.flows.max(1) as f64) as f32;
     let mut incident = Incident {
         id: format!("{source}-{}", group.first_seen.as_nanos()),

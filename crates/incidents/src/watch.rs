@@ -15,6 +15,9 @@ use crate::{
 pub const TOP_FEATURES: usize = 5;
 
 /// What [`Watch`] reports, in capture order.
+// Flows are the common case and incidents rare: neither is boxed, so a flow costs no
+// allocation and an incident is moved once.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum WatchEvent {
     /// A flow and its verdict.
