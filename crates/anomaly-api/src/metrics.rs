@@ -204,7 +204,7 @@ impl Metrics {
         self.capture_flows
             .with_label_values(&["normal"])
             .inc_by(report.scored - report.flagged);
-        self.capture_incidents.inc_by(report.incidents.len() as u64);
+        self.capture_incidents.inc_by(report.incident_count);
     }
 
     /// The text exposition of every metric, with the explainer's `load` as of now.

@@ -45,6 +45,10 @@ async fn the_attack_capture_answers_its_incidents_and_counts_them() {
     assert_eq!(answer["skipped"], serde_json::json!({}));
 
     let incidents = answer["incidents"].as_array().unwrap();
+    assert_eq!(
+        answer["incident_count"].as_u64().unwrap(),
+        incidents.len() as u64
+    );
     let scan = incidents
         .iter()
         .find(|i| i["source"] == "10.79.0.66")

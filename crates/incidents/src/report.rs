@@ -31,6 +31,9 @@ pub struct CaptureOptions {
     pub listing: FlowListing,
     /// Flows listed at most (all are counted).
     pub flow_limit: usize,
+    /// Incidents listed at most (all are counted): a capture of many sources must not make an
+    /// answer of unbounded size.
+    pub incident_limit: usize,
 }
 
 impl Default for CaptureOptions {
@@ -40,6 +43,7 @@ impl Default for CaptureOptions {
             grouping: GroupingConfig::default(),
             listing: FlowListing::All,
             flow_limit: 10_000,
+            incident_limit: 1_000,
         }
     }
 }
@@ -57,7 +61,9 @@ pub struct CaptureReport {
     pub scored: u64,
     /// Scored records with an attack verdict.
     pub flagged: u64,
-    /// The incidents, closed, in the order they were raised.
+    /// Incidents found (closed), listed or not.
+    pub incident_count: u64,
+    /// The incidents, closed, in the order they closed, up to `incident_limit`.
     pub incidents: Vec<Incident>,
     /// The flows listed, in the order they ended.
     pub flows: Vec<ScoredFlow>,
@@ -99,6 +105,7 @@ pub fn analyze_capture<R: Read>(
         records: 0,
         scored: 0,
         flagged: 0,
+        incident_count: 0,
         incidents: Vec::new(),
         flows: Vec::new(),
         flows_truncated: false,
@@ -137,7 +144,10 @@ impl CaptureReport {
                     }
                 }
                 WatchEvent::Incident(IncidentEvent::Closed(incident)) => {
-                    self.incidents.push(incident);
+                    self.incident_count += 1;
+                    if self.incidents.len() < options.incident_limit {
+                        self.incidents.push(incident);
+                    }
                 }
                 WatchEvent::Incident(IncidentEvent::Raised(_)) => {}
             }

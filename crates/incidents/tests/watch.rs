@@ -187,3 +187,37 @@ fn each_verdict_is_the_detector_on_the_window_it_carries() {
     check(&scorer, scored);
     assert!(checked >= 40, "{checked} verdicts checked");
 }
+
+#[test]
+fn a_whole_capture_report_counts_everything_and_lists_within_its_limits() {
+    let detector = detector();
+    let report = |options: incidents::CaptureOptions| {
+        let reader = CaptureReader::new(std::fs::File::open(ATTACK).unwrap()).unwrap();
+        incidents::analyze_capture(&detector, reader, options).unwrap()
+    };
+    let all = report(incidents::CaptureOptions {
+        flows: sensor(),
+        ..Default::default()
+    });
+    assert_eq!(all.scored, all.records - 9);
+    assert_eq!(all.flows.len() as u64, all.scored);
+    assert_eq!(all.incident_count, all.incidents.len() as u64);
+    assert!(all.incident_count >= 2, "{}", all.incident_count);
+    let flagged = all.flows.iter().filter(|f| f.verdict.is_attack()).count() as u64;
+    assert_eq!(all.flagged, flagged);
+
+    let limited = report(incidents::CaptureOptions {
+        flows: sensor(),
+        listing: incidents::FlowListing::Attacks,
+        flow_limit: 10,
+        incident_limit: 1,
+        ..Default::default()
+    });
+    assert_eq!(limited.flows.len(), 10);
+    assert!(limited.flows_truncated);
+    assert!(limited.flows.iter().all(|f| f.verdict.is_attack()));
+    assert_eq!(limited.incidents.len(), 1);
+    assert_eq!(limited.incident_count, all.incident_count);
+    assert_eq!(limited.incidents[0].id, all.incidents[0].id);
+    assert_eq!(limited.flagged, all.flagged);
+}

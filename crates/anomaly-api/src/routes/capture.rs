@@ -85,7 +85,9 @@ pub struct CaptureResponse {
     pub scored: u64,
     /// Scored records with an attack verdict.
     pub flagged: u64,
-    /// Attack verdicts grouped by source, in the order they were raised.
+    /// Incidents found, listed or not.
+    pub incident_count: u64,
+    /// Attack verdicts grouped by source, in the order they closed; at most 1000.
     pub incidents: Vec<Incident>,
     /// The flows listed (see `flows` and `flow_limit`), in the order they ended.
     pub flows: Vec<FlowVerdict>,
@@ -159,6 +161,7 @@ fn response(report: CaptureReport, model: &str) -> CaptureResponse {
         records: report.records,
         scored: report.scored,
         flagged: report.flagged,
+        incident_count: report.incident_count,
         incidents: report.incidents,
         flows,
         flows_truncated: report.flows_truncated,
