@@ -2,8 +2,7 @@
 //! each document POSTed to an HTTP endpoint by a background thread, so a slow collector never
 //! holds the capture back (a full queue drops documents, counted and reported).
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,13 +36,7 @@ impl EcsOutput {
         if let Some(url) = post {
             return Ok(EcsOutput::Post(Poster::start(url)?));
         }
-        let writer: Box<dyn Write> = match out {
-            Some(path) => Box::new(BufWriter::new(
-                File::create(path).with_context(|| format!("creating {}", path.display()))?,
-            )),
-            None => Box::new(BufWriter::new(std::io::stdout().lock())),
-        };
-        Ok(EcsOutput::Lines(writer, 0))
+        Ok(EcsOutput::Lines(crate::output::open(out)?, 0))
     }
 
     /// Writes one document (a line, or a POST queued).

@@ -6,7 +6,7 @@
 //! columns by name, so `anomaly score` and `anomaly train` read these files as they are.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use packet_flows::Timestamp;
 use packet_flows::unsw::{COLUMN_KINDS, COLUMNS, Cell, CellKind, IDENTITY_COLUMNS, UnswRow};
 use parquet::arrow::ArrowWriter;
 
-use crate::score_sink::Format;
+use crate::output::{self, Format};
 
 /// Where the identity columns begin.
 const IDENTITY_START: usize = COLUMNS.len() - IDENTITY_COLUMNS;
@@ -53,14 +53,7 @@ enum Kind {
 impl FlowSink {
     /// Opens `out` (standard output when `None`, CSV or JSON lines only).
     pub fn create(out: Option<&Path>, format: Format, labels: Labels) -> anyhow::Result<Self> {
-        let writer = || -> anyhow::Result<Box<dyn Write>> {
-            Ok(match out {
-                Some(path) => Box::new(BufWriter::new(
-                    File::create(path).with_context(|| format!("creating {}", path.display()))?,
-                )),
-                None => Box::new(BufWriter::new(std::io::stdout().lock())),
-            })
-        };
+        let writer = || output::open(out);
         let names = column_names(&labels);
         let kind = match format {
             Format::Csv => {

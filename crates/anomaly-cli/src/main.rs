@@ -6,6 +6,7 @@ mod commands;
 mod ecs_output;
 mod flow_options;
 mod flow_sink;
+mod output;
 mod packet_source;
 mod phases;
 mod plots;

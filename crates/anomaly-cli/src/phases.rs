@@ -62,7 +62,7 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<Phase>> {
 
 /// The phase in force at `t`: the last one started by then, unless every phase is over.
 fn phase_at(phases: &[Phase], t: Timestamp) -> Option<usize> {
-    let t = seconds(t);
+    let t = t.as_secs_f64();
     let index = phases.iter().rposition(|p| p.start <= t)?;
     let last = index + 1 == phases.len();
     (!last || t <= phases[index].end).then_some(index)
@@ -129,7 +129,7 @@ impl PhaseMeter {
             *self.flagged.entry((flow.row.srcip, index)).or_default() += 1;
             let phase = &self.phases[index];
             if flow.row.srcip == phase.source && self.open.contains(&phase.source) {
-                alert(result, seconds(now) - phase.start);
+                alert(result, now.as_secs_f64() - phase.start);
             }
         }
     }
@@ -141,7 +141,7 @@ impl PhaseMeter {
             IncidentEvent::Raised(_) => {
                 self.open.insert(incident.source);
                 if let Some(index) = phase.filter(|&i| self.phases[i].source == incident.source) {
-                    let after = seconds(incident.raised_at) - self.phases[index].start;
+                    let after = incident.raised_at.as_secs_f64() - self.phases[index].start;
                     alert(&mut self.results[index], after);
                 }
             }
@@ -209,8 +209,4 @@ fn alert(result: &mut PhaseResult, after: f64) {
     if result.alerted_after.is_none_or(|a| after < a) {
         result.alerted_after = Some(after);
     }
-}
-
-fn seconds(t: Timestamp) -> f64 {
-    t.as_nanos() as f64 / 1e9
 }

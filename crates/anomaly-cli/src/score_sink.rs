@@ -3,7 +3,7 @@
 //! service, state, start and end), so a verdict can be traced to its traffic.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -19,27 +19,7 @@ use parquet::arrow::ArrowWriter;
 use serde_json::json;
 
 use crate::flow_sink::{seconds, seconds_text};
-
-/// Output formats of scored and extracted flows.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Comma-separated values with a header.
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
-    /// Apache Parquet.
-    Parquet,
-}
-
-/// The format an output path's extension names.
-pub fn format_of(path: &Path) -> Option<Format> {
-    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-        "csv" => Some(Format::Csv),
-        "jsonl" | "ndjson" | "json" => Some(Format::Jsonl),
-        "parquet" | "pq" => Some(Format::Parquet),
-        _ => None,
-    }
-}
+use crate::output::{self, Format};
 
 /// The verdict columns, in order (empty category cells for a model without a head).
 const COLUMNS: [&str; 8] = [
@@ -108,14 +88,7 @@ impl ScoreSink {
     /// Opens `out` (standard output when `None`, CSV or JSON lines only); `identity` adds the
     /// flow identity columns.
     pub fn create(out: Option<&Path>, format: Format, identity: bool) -> anyhow::Result<Self> {
-        let writer = || -> anyhow::Result<Box<dyn Write>> {
-            Ok(match out {
-                Some(path) => Box::new(BufWriter::new(
-                    File::create(path).with_context(|| format!("creating {}", path.display()))?,
-                )),
-                None => Box::new(BufWriter::new(std::io::stdout().lock())),
-            })
-        };
+        let writer = || output::open(out);
         let kind = match format {
             Format::Csv => {
                 let mut csv = csv::Writer::from_writer(writer()?);

@@ -62,10 +62,15 @@ pub struct TrafficScorer<'d> {
     records: u64,
     /// Capture time of the newest packet or tick.
     clock: Option<Timestamp>,
-    /// When the oldest window waiting for its verdict was added.
-    waiting_since: Option<Timestamp>,
-    /// The end of the oldest record waiting for its verdict.
-    oldest_waiting: Option<Timestamp>,
+    /// The oldest window waiting for its verdict, while one waits.
+    oldest: Option<Waiting>,
+}
+
+/// When the oldest waiting window was added (capture time) and when its record ended.
+#[derive(Clone, Copy, Debug)]
+struct Waiting {
+    since: Timestamp,
+    ltime: Timestamp,
 }
 
 impl<'d> TrafficScorer<'d> {
@@ -84,8 +89,7 @@ impl<'d> TrafficScorer<'d> {
             recent: VecDeque::with_capacity(window_len + config.batch_size),
             records: 0,
             clock: None,
-            waiting_since: None,
-            oldest_waiting: None,
+            oldest: None,
         }
     }
 
@@ -140,8 +144,8 @@ impl<'d> TrafficScorer<'d> {
     /// (one status interval) and, while windows wait for a batch, stops before the oldest.
     pub fn settled(&self) -> Option<Timestamp> {
         let extracted = self.extractor.settled()?;
-        Some(match self.oldest_waiting {
-            Some(oldest) => extracted.min(Timestamp::from_nanos(oldest.as_nanos() - 1)),
+        Some(match self.oldest {
+            Some(oldest) => extracted.min(Timestamp::from_nanos(oldest.ltime.as_nanos() - 1)),
             None => extracted,
         })
     }
@@ -150,8 +154,8 @@ impl<'d> TrafficScorer<'d> {
         self.clock = Some(self.clock.map_or(now, |c| c.max(now)));
         let ready = self.extractor.ready();
         let mut scored = self.push(ready)?;
-        let overdue = self.waiting_since.is_some_and(|since| {
-            let waited = now.as_nanos().saturating_sub(since.as_nanos());
+        let overdue = self.oldest.is_some_and(|oldest| {
+            let waited = now.as_nanos().saturating_sub(oldest.since.as_nanos());
             u128::try_from(waited).unwrap_or(0) >= self.config.max_delay.as_nanos()
         });
         if overdue {
@@ -176,21 +180,18 @@ impl<'d> TrafficScorer<'d> {
             self.records += 1;
             self.recent.push_back(record);
             if self.scorer.waiting() == 1 && verdicts.is_empty() {
-                self.waiting_since = self.clock;
-                self.oldest_waiting = Some(ltime);
+                self.oldest = self.clock.map(|since| Waiting { since, ltime });
             }
             scored.extend(Self::collect(verdicts));
         }
         if self.scorer.waiting() == 0 {
-            self.waiting_since = None;
-            self.oldest_waiting = None;
+            self.oldest = None;
         }
         Ok(scored)
     }
 
     fn flush(&mut self) -> Result<Vec<ScoredFlow>> {
-        self.waiting_since = None;
-        self.oldest_waiting = None;
+        self.oldest = None;
         Ok(Self::collect(self.scorer.flush()?))
     }
 

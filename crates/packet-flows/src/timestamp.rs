@@ -34,6 +34,11 @@ impl Timestamp {
         self.0.div_euclid(1_000_000_000)
     }
 
+    /// Seconds since the epoch as a float (to about a quarter of a microsecond today).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
     /// The nanoseconds past [`Timestamp::secs`], in `0..1_000_000_000`.
     pub const fn subsec_nanos(self) -> u32 {
         self.0.rem_euclid(1_000_000_000) as u32

@@ -10,7 +10,7 @@ use flow_features::AttackCategory;
 use incidents::{CaptureOptions, CaptureReport, FlowListing, GroupingConfig, Incident};
 use packet_flows::{CaptureReader, FlowTableConfig};
 use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::routes::body::{Media, read_body};
@@ -24,25 +24,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Most flows a response lists.
 pub const MAX_FLOW_LIMIT: usize = 10_000;
-
-/// Options of `POST /score/capture`, in the query string.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // Documents the query; `Options::parse` reads it, naming each rule.
-pub struct CaptureQuery {
-    /// Which flows to list: `all` (default), `attacks` or `none`.
-    flows: Option<String>,
-    /// Flows listed at most, 1 to 10000 (default 10000); all are counted.
-    flow_limit: Option<usize>,
-    /// Attack flows from one source before an incident is raised, 1 to 1000000 (default 5).
-    min_flows: Option<u64>,
-    /// Seconds without an attack flow after which a source's incident closes, 1 to 86400
-    /// (default 60).
-    gap: Option<u64>,
-    /// Argus's status interval: seconds after which a long flow's record is cut, 1 to 86400
-    /// (default 60, as UNSW-NB15).
-    status_interval: Option<u64>,
-}
 
 /// One scored flow.
 #[derive(Debug, Serialize, ToSchema)]
@@ -100,7 +81,19 @@ pub struct CaptureResponse {
     post,
     path = "/score/capture",
     tag = "detection",
-    params(CaptureQuery),
+    // The query's options, read and checked by `parse_options`, which names each rule.
+    params(
+        ("flows" = Option<String>, Query,
+         description = "Which flows to list: `all` (default), `attacks` or `none`"),
+        ("flow_limit" = Option<usize>, Query,
+         description = "Flows listed at most, 1 to 10000 (default 10000); all are counted"),
+        ("min_flows" = Option<u64>, Query,
+         description = "Attack flows from one source before an incident is raised, 1 to 1000000 (default 5)"),
+        ("gap" = Option<u64>, Query,
+         description = "Seconds without an attack flow after which a source's incident closes, 1 to 86400 (default 60)"),
+        ("status_interval" = Option<u64>, Query,
+         description = "Seconds after which a long flow's record is cut (Argus's status interval), 1 to 86400 (default 60, as UNSW-NB15)"),
+    ),
     request_body(
         content = Vec<u8>,
         content_type = "application/vnd.tcpdump.pcap",
@@ -147,8 +140,8 @@ fn response(report: CaptureReport, model: &str) -> CaptureResponse {
             proto: f.row.proto,
             service: f.row.service,
             state: f.row.state,
-            stime: seconds(f.row.stime),
-            ltime: seconds(f.row.ltime),
+            stime: f.row.stime.as_secs_f64(),
+            ltime: f.row.ltime.as_secs_f64(),
             probability: f.verdict.probability,
             class: f.verdict.class,
             attack_category: f.verdict.category,
@@ -166,10 +159,6 @@ fn response(report: CaptureReport, model: &str) -> CaptureResponse {
         flows,
         flows_truncated: report.flows_truncated,
     }
-}
-
-fn seconds(t: packet_flows::Timestamp) -> f64 {
-    t.as_nanos() as f64 / 1e9
 }
 
 /// The query's options; each malformed or unknown one is named with its rule.

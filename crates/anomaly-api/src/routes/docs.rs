@@ -101,6 +101,20 @@ mod tests {
         let batch = ["200", "400", "408", "413", "415", "422", "503"];
         assert_eq!(statuses("/predict/batch"), batch);
         assert_eq!(statuses("/score/capture"), batch);
+        let capture = openapi.paths.paths["/score/capture"].post.as_ref().unwrap();
+        let query: Vec<&str> = capture
+            .parameters
+            .iter()
+            .flatten()
+            .filter_map(|p| match p {
+                utoipa::openapi::RefOr::T(p) => Some(p.name.as_str()),
+                utoipa::openapi::RefOr::Ref(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            query,
+            ["flows", "flow_limit", "min_flows", "gap", "status_interval"]
+        );
         let explained = ["200", "400", "413", "415", "422", "429", "503"];
         assert_eq!(statuses("/analyze"), explained);
         assert_eq!(statuses("/analyze/stream"), explained);

@@ -8,9 +8,9 @@ use packet_flows::unsw::Extractor;
 
 use crate::flow_options::{self, FlowOptions};
 use crate::flow_sink::{FlowSink, Labels};
+use crate::output::{Format, format_of};
 use crate::packet_source::{self, Input};
 use crate::phases;
-use crate::score_sink::{Format, format_of};
 
 /// Arguments of `anomaly extract`.
 #[derive(clap::Args, Debug)]

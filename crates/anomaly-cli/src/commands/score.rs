@@ -15,8 +15,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lstm_detector::{Detector, SlidingScorer};
 
 use crate::flow_options::{self, FlowOptions};
+use crate::output::{Format, format_of};
 use crate::packet_source::{self, Input};
-use crate::score_sink::{Format, format_of};
 use crate::score_sink::{ScoreSink, Scored};
 
 /// Arguments of `anomaly score`.
