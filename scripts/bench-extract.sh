@@ -31,8 +31,8 @@ echo "capture: $COPIES copies of $BASE, $packets packets, $(du -h "$WORK/big.pca
 RA_FIELDS="stime ltime saddr sport daddr dport proto state dur spkts dpkts sbytes dbytes rate \
 sload dload sloss dloss sintpkt dintpkt sjit djit swin dwin stcpb dtcpb tcprtt synack ackdat \
 smeansz dmeansz sttl dttl"
-# Prints "<seconds> <peak KiB>" of one command on core 0.
-timed() { /usr/bin/time -f "%e %M" taskset -c 0 "$@" 2>&1 >/dev/null | tail -1; }
+# shellcheck source=lib/bench.sh
+. scripts/lib/bench.sh
 argus_run() {
   local a r
   a=$(timed argus -X -J -R -A -U 128 -S 60 -r "$1" -w "$WORK/records.argus")
@@ -50,7 +50,6 @@ for round in $(seq "$ROUNDS"); do
   echo "round $round: argus+ra $a s/KiB, anomaly extract $o s/KiB"
   echo "$a" >>"$WORK/argus"; echo "$o" >>"$WORK/ours"
 done
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 a=$(cut -d' ' -f1 "$WORK/argus" | median); o=$(cut -d' ' -f1 "$WORK/ours" | median)
 am=$(cut -d' ' -f2 "$WORK/argus" | median); om=$(cut -d' ' -f2 "$WORK/ours" | median)
 small_a=$(argus_run "$WORK/small.pcap" | cut -d' ' -f2)

@@ -13,6 +13,9 @@ cd "$(dirname "$0")/.."
 BASE=${BASE:-crates/anomaly-cli/tests/fixtures/attack/attack.pcap}
 COPIES=${COPIES:-20}
 ROUNDS=${ROUNDS:-3}
+for tool in taskset /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
+done
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -24,8 +27,8 @@ packets=$(echo "$line" | grep -o '^[0-9]* packets' | cut -d' ' -f1)
 records=$(echo "$line" | grep -o '[0-9]* records' | cut -d' ' -f1)
 echo "capture: $COPIES copies of $BASE, $packets packets, $records records, $(du -h "$WORK/big.pcap" | cut -f1)"
 
-# Prints "<seconds> <peak KiB>" of one command on core 0.
-timed() { /usr/bin/time -f "%e %M" taskset -c 0 "$@" 2>&1 >/dev/null | tail -1; }
+# shellcheck source=lib/bench.sh
+. scripts/lib/bench.sh
 : >"$WORK/extract"; : >"$WORK/score"
 for round in $(seq "$ROUNDS"); do
   e=$(timed target/release/anomaly extract "$WORK/big.pcap" --out "$WORK/flows.csv")
@@ -33,7 +36,6 @@ for round in $(seq "$ROUNDS"); do
   echo "round $round: extract $e s/KiB, score $s s/KiB"
   echo "$e" >>"$WORK/extract"; echo "$s" >>"$WORK/score"
 done
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 e=$(cut -d' ' -f1 "$WORK/extract" | median); s=$(cut -d' ' -f1 "$WORK/score" | median)
 em=$(cut -d' ' -f2 "$WORK/extract" | median); sm=$(cut -d' ' -f2 "$WORK/score" | median)
 awk -v p="$packets" -v r="$records" -v e="$e" -v s="$s" -v em="$em" -v sm="$sm" \

@@ -45,19 +45,10 @@ ATTACKER=10.79.0.66
 FTP_USER=alice
 FTP_PASS=Blue-Harbour-79
 
-[ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 1; }
-missing=()
-for tool in ip tcpdump curl python3 nmap hping3 dig dnsmasq ethtool; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "missing: ${missing[*]}" >&2
-    echo "  apt-get install iproute2 tcpdump curl nmap hping3 bind9-dnsutils dnsmasq-base ethtool hydra dirb" >&2
-    exit 1
-fi
-# The interpreter itself (not a pyenv shim), so `ip netns exec` runs the same one everywhere.
-PY=$(python3 -c 'import sys; print(sys.executable)')
-"$PY" -c 'import pyftpdlib' 2>/dev/null || { echo "missing pyftpdlib (pip install pyftpdlib)" >&2; exit 1; }
+# shellcheck source=lib/netns-lab.sh
+. "$HERE/lib/netns-lab.sh"
+lab_require "apt-get install iproute2 tcpdump curl nmap hping3 bind9-dnsutils dnsmasq-base ethtool hydra dirb" \
+    ip tcpdump curl python3 nmap hping3 dig dnsmasq ethtool
 HAVE_HYDRA=0
 HAVE_DIRB=0
 HAVE_NIKTO=0
@@ -67,22 +58,12 @@ command -v nikto >/dev/null && HAVE_NIKTO=1
 [ "$HAVE_HYDRA" = 1 ] || echo "note: no hydra (apt-get install hydra): the brute force is a python ftplib loop" >&2
 [ "$HAVE_DIRB" = 1 ] || echo "note: no dirb (apt-get install dirb): the admin probe is nikto or a curl loop" >&2
 
-cleanup() {
-    for pid in "${PIDS[@]:-}"; do
-        if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-    done
-    wait 2>/dev/null || true
-    for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-    cd /
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap lab_cleanup EXIT
 
 N() { ip netns exec faN "$@"; }
 X() { ip netns exec faX "$@"; }
 S() { ip netns exec faS "$@"; }
 W() { ip netns exec faW "$@"; }
-log() { echo "[$(date +%T.%N | cut -c1-12)] $*" >&2; }
 
 # --- tool versions ---------------------------------------------------------------------------
 V_CURL=$(curl --version | head -1 | awk '{print $2}')
@@ -97,12 +78,9 @@ V_NIKTO=-
 [ "$HAVE_DIRB" = 1 ] && V_DIRB=$(dirb 2>&1 | sed -n 's/^DIRB v\([^ ]*\).*/\1/p' | head -1 || true)
 [ "$HAVE_NIKTO" = 1 ] && V_NIKTO=$(nikto -Version 2>&1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1 || true)
 versions() {
-    echo "kernel: $(uname -r)"
-    echo "tcpdump: $(tcpdump --version 2>&1 | head -1 | awk '{print $3}'), $(tcpdump --version 2>&1 | sed -n 2p)"
+    lab_versions
     echo "curl: $V_CURL"
     echo "dig: $(dig -v 2>&1 | awk '{print $2}')"
-    echo "python3: $V_PY"
-    echo "pyftpdlib: $("$PY" -c 'import pyftpdlib; print(pyftpdlib.__ver__)')"
     echo "dnsmasq: $(dnsmasq --version | head -1 | awk '{print $3}')"
     echo "nmap: $V_NMAP"
     echo "hping3: $V_HPING"

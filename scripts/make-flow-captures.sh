@@ -32,45 +32,24 @@ OUT=$(cd "$OUT" && pwd)
 WORK=$(mktemp -d)
 chmod 755 "$WORK"
 PIDS=()
-
-[ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 1; }
-missing=()
-for tool in ip tcpdump curl ping python3 nmap dig dnsmasq ethtool nft; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "missing: ${missing[*]}" >&2
-    echo "  apt-get install tcpdump curl iputils-ping nmap bind9-dnsutils dnsmasq-base ethtool nftables" >&2
-    exit 1
-fi
-# The interpreter itself (not a pyenv shim), so `ip netns exec` runs the same one everywhere.
-PY=$(python3 -c 'import sys; print(sys.executable)')
-"$PY" -c 'import pyftpdlib' 2>/dev/null || { echo "missing pyftpdlib (pip install pyftpdlib)" >&2; exit 1; }
+NAMESPACES=(fcA fcB fcR)
+# shellcheck source=lib/netns-lab.sh
+. "$HERE/lib/netns-lab.sh"
+lab_require "apt-get install tcpdump curl iputils-ping nmap bind9-dnsutils dnsmasq-base ethtool nftables" \
+    ip tcpdump curl ping python3 nmap dig dnsmasq ethtool nft
 HAVE_ARGUS=0
 if command -v argus >/dev/null && command -v ra >/dev/null; then HAVE_ARGUS=1; fi
 
-cleanup() {
-    for pid in "${PIDS[@]:-}"; do
-        if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-    done
-    wait 2>/dev/null || true
-    for ns in fcA fcB fcR; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap lab_cleanup EXIT
 
 A() { ip netns exec fcA "$@"; }
 B() { ip netns exec fcB "$@"; }
 R() { ip netns exec fcR "$@"; }
-log() { echo "[$(date +%T.%N | cut -c1-12)] $*" >&2; }
 
 # --- tool versions ---------------------------------------------------------------------------
 versions() {
-    echo "kernel: $(uname -r)"
-    echo "tcpdump: $(tcpdump --version 2>&1 | head -1 | awk '{print $3}'), $(tcpdump --version 2>&1 | sed -n 2p)"
+    lab_versions
     echo "curl: $(curl --version | head -1 | awk '{print $2}')"
-    echo "python3: $("$PY" -c 'import platform; print(platform.python_version())')"
-    echo "pyftpdlib: $("$PY" -c 'import pyftpdlib; print(pyftpdlib.__ver__)')"
     echo "nmap: $(nmap --version | head -1 | awk '{print $3}')"
     echo "dig: $(dig -v 2>&1 | awk '{print $2}')"
     echo "dnsmasq: $(dnsmasq --version | head -1 | awk '{print $3}')"
@@ -87,8 +66,8 @@ log "tool versions:"
 sed 's/^/    /' "$WORK/versions.txt" >&2
 
 # --- the two namespaces ----------------------------------------------------------------------
-for ns in fcA fcB fcR; do ip netns del "$ns" 2>/dev/null || true; done
-for ns in fcA fcB fcR; do
+for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+for ns in "${NAMESPACES[@]}"; do
     ip netns add "$ns"
     ip netns exec "$ns" ip link set lo up
     # No router solicitations and no duplicate-address probes: less unrelated IPv6 chatter.
