@@ -91,15 +91,6 @@ impl WindowBatch {
         Ok(())
     }
 
-    /// Appends the window made of `rows` (`rows × columns` values), which the caller has
-    /// shaped.
-    pub(crate) fn push_rows<'a>(&mut self, rows: impl IntoIterator<Item = &'a [f32]>) {
-        let before = self.values.len();
-        rows.into_iter()
-            .for_each(|row| self.values.extend_from_slice(row));
-        debug_assert_eq!(self.values.len() - before, self.rows * self.columns);
-    }
-
     /// Number of windows.
     pub fn len(&self) -> usize {
         match self.rows * self.columns {

@@ -11,7 +11,7 @@ use flow_features::{
 use crate::backend::Backend;
 use crate::batch::WindowBatch;
 use crate::error::{Error, Result};
-use crate::fast::{FastNetwork, Scores};
+use crate::fast::{Arrangement, FastNetwork, Scores};
 use crate::model::LstmDetector;
 use crate::model_dir::{
     ModelFiles, ModelManifest, check_fit, load_weights, write_baseline, write_model_dir,
@@ -162,10 +162,7 @@ impl Detector {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn predict_batch(&self, batch: &WindowBatch) -> Result<Vec<Verdict>> {
-        let scores = self.scores(batch)?;
-        Ok((0..scores.probabilities.len())
-            .map(|i| self.verdict(&scores, i))
-            .collect())
+        Ok(self.verdicts(&self.scores(batch)?))
     }
 
     /// Encodes windows of flows into one batch, in order. Windows breaking the rules are all
@@ -293,7 +290,27 @@ impl Detector {
                 categories: Vec::new(),
             });
         }
-        self.fast.scores(batch.values(), batch.rows())
+        self.fast
+            .scores(batch.values(), batch.rows(), Arrangement::Separate)
+    }
+
+    /// Verdicts of the sliding windows over `rows` consecutive encoded flows (one per flow from
+    /// the `sequence_length`-th on), each flow projected once for all its windows: what
+    /// [`SlidingScorer`] scores a batch with.
+    pub(crate) fn predict_run(&self, rows: &[f32]) -> Result<Vec<Verdict>> {
+        let columns = self.preprocessor.columns();
+        if columns == 0 || !rows.len().is_multiple_of(columns) {
+            return Err(Error::BatchShape {
+                len: rows.len(),
+                rows: 1,
+                columns,
+            });
+        }
+        let steps = self.sequence_length();
+        if Arrangement::Sliding.windows(rows.len() / columns, steps) == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(self.verdicts(&self.fast.scores(rows, steps, Arrangement::Sliding)?))
     }
 
     /// The hand-written network, for the fast path's own tests.
@@ -324,6 +341,13 @@ impl Detector {
             });
         }
         Ok(())
+    }
+
+    /// The verdict on every window of `scores`, in order.
+    fn verdicts(&self, scores: &Scores) -> Vec<Verdict> {
+        (0..scores.probabilities.len())
+            .map(|i| self.verdict(scores, i))
+            .collect()
     }
 
     /// The verdict on window `index` of `scores`.

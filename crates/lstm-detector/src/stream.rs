@@ -1,10 +1,7 @@
 //! Scoring a stream of flows: every flow gets the verdict of the window it ends.
 
-use std::collections::VecDeque;
-
 use flow_features::{FlowRecord, Verdict};
 
-use crate::batch::WindowBatch;
 use crate::detector::Detector;
 use crate::error::Result;
 
@@ -37,9 +34,11 @@ use crate::error::Result;
 pub struct SlidingScorer<'d, T> {
     detector: &'d Detector,
     batch_size: usize,
-    /// The newest encoded rows, at most one window.
-    recent: VecDeque<Vec<f32>>,
-    windows: WindowBatch,
+    columns: usize,
+    /// The encoded rows of the waiting windows, consecutive: the `sequence_length - 1` rows
+    /// before the first one's newest, then one per waiting window (fewer before the first
+    /// window). Each row is stored once, however many windows hold it.
+    run: Vec<f32>,
     tags: Vec<T>,
 }
 
@@ -47,12 +46,12 @@ impl<'d, T> SlidingScorer<'d, T> {
     /// A scorer over `detector`, scoring `batch_size` windows per call (at least 1).
     pub fn new(detector: &'d Detector, batch_size: usize) -> Self {
         let batch_size = batch_size.max(1);
-        let rows = detector.sequence_length();
+        let columns = detector.preprocessor().columns();
         Self {
             detector,
             batch_size,
-            recent: VecDeque::with_capacity(rows),
-            windows: WindowBatch::new(rows, detector.preprocessor().columns()),
+            columns,
+            run: Vec::with_capacity((batch_size + detector.sequence_length()) * columns),
             tags: Vec::with_capacity(batch_size),
         }
     }
@@ -70,26 +69,15 @@ impl<'d, T> SlidingScorer<'d, T> {
     /// Adds a flow already encoded by the detector's preprocessor (one row of
     /// [`flow_features::Preprocessor::encode`]); see [`push`](Self::push).
     pub fn push_encoded(&mut self, row: &[f32], tag: T) -> Result<Vec<(T, Verdict)>> {
-        let rows = self.windows.rows();
-        if row.len() != self.windows.columns() {
+        if row.len() != self.columns {
             return Err(crate::Error::BatchShape {
                 len: row.len(),
                 rows: 1,
-                columns: self.windows.columns(),
+                columns: self.columns,
             });
         }
-        // The oldest row's buffer is reused once the window is full.
-        let mut buffer = if self.recent.len() == rows {
-            self.recent.pop_front().unwrap_or_default()
-        } else {
-            Vec::with_capacity(row.len())
-        };
-        buffer.clear();
-        buffer.extend_from_slice(row);
-        self.recent.push_back(buffer);
-        if self.recent.len() == rows {
-            self.windows
-                .push_rows(self.recent.iter().map(Vec::as_slice));
+        self.run.extend_from_slice(row);
+        if self.run.len() / self.columns >= self.detector.sequence_length() {
             self.tags.push(tag);
         }
         if self.tags.len() >= self.batch_size {
@@ -105,8 +93,11 @@ impl<'d, T> SlidingScorer<'d, T> {
         if self.tags.is_empty() {
             return Ok(Vec::new());
         }
-        let verdicts = self.detector.predict_batch(&self.windows)?;
-        self.windows.clear();
+        let verdicts = self.detector.predict_run(&self.run)?;
+        debug_assert_eq!(verdicts.len(), self.tags.len());
+        // The newest `sequence_length - 1` rows are the next windows' context.
+        let context = self.detector.sequence_length().saturating_sub(1) * self.columns;
+        self.run.drain(..self.run.len() - context);
         Ok(self.tags.drain(..).zip(verdicts).collect())
     }
 

@@ -3,84 +3,176 @@
 
 use super::lstm::WINDOWS_PER_BLOCK;
 
-/// `a · b + c`, as one fused instruction where the caller is compiled with FMA (without it,
-/// `mul_add` would be a slow library call).
-#[inline(always)]
-pub(super) fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
-    if FMA { a.mul_add(b, c) } else { a * b + c }
+/// What the instruction set a forward pass is compiled for gives the kernels.
+pub(super) trait Isa {
+    /// Fused multiply-adds are single instructions (without them, `mul_add` would be a slow
+    /// library call).
+    const FMA: bool;
+    /// 512-bit registers: the products keep 32 outputs per row in flight instead of 16.
+    const WIDE: bool;
 }
 
-/// `out += rows · matrix` for `rows` of `k` values and a `[k, n]` row-major matrix. Blocks of
-/// outputs are accumulated in registers over the whole row and stored once: for the LSTM's
-/// small recurrent products this beats a packed matrix multiplication, which would repack the
-/// weights at every step.
+/// SSE2, which every x86-64 CPU has (and any other architecture).
+pub(super) struct Portable;
+/// AVX2 with FMA: 8 lanes.
+pub(super) struct Avx2;
+/// AVX-512F: 16 lanes.
+pub(super) struct Avx512;
+
+impl Isa for Portable {
+    const FMA: bool = false;
+    const WIDE: bool = false;
+}
+impl Isa for Avx2 {
+    const FMA: bool = true;
+    const WIDE: bool = false;
+}
+impl Isa for Avx512 {
+    const FMA: bool = true;
+    const WIDE: bool = true;
+}
+
+/// `a · b + c`, as one fused instruction where the caller is compiled with FMA.
 #[inline(always)]
-pub(super) fn add_rows_times_matrix<const FMA: bool>(
+pub(super) fn madd<I: Isa>(a: f32, b: f32, c: f32) -> f32 {
+    if I::FMA { a.mul_add(b, c) } else { a * b + c }
+}
+
+/// `out = base + rows · matrix` for `rows` of `k` values and a `[k, n]` row-major matrix.
+/// Blocks of outputs are accumulated in registers over the whole row and stored once: for the
+/// LSTM's small recurrent products this beats a packed matrix multiplication, which would
+/// repack the weights at every step.
+#[inline(always)]
+pub(super) fn rows_times_matrix_plus<I: Isa>(
     rows: &[f32],
     k: usize,
     matrix: &[f32],
+    base: &[f32],
     out: &mut [f32],
 ) {
     let n = matrix.len() / k;
+    debug_assert!(base.len() == out.len() && out.len() == rows.len() / k * n);
     if rows.len() == WINDOWS_PER_BLOCK * k {
-        add_block_times_matrix::<WINDOWS_PER_BLOCK, FMA>(rows, k, matrix, n, out);
+        block_times_matrix_plus::<WINDOWS_PER_BLOCK, I>(rows, k, matrix, n, base, out);
     } else {
-        for (row, out) in rows.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
-            add_block_times_matrix::<1, FMA>(row, k, matrix, n, out);
+        for ((row, base), out) in rows
+            .chunks_exact(k)
+            .zip(base.chunks_exact(n))
+            .zip(out.chunks_exact_mut(n))
+        {
+            block_times_matrix_plus::<1, I>(row, k, matrix, n, base, out);
         }
     }
 }
 
-/// [`add_rows_times_matrix`] for exactly `R` rows: 16 outputs of each row at a time (two AVX
-/// registers; `R × 2` independent accumulators), then 8, then one by one.
+/// [`rows_times_matrix_plus`] for exactly `R` rows: 32 outputs of each row at a time with
+/// 512-bit registers (two per row), 16 (two AVX registers), then 8, then one by one.
 #[inline(always)]
-fn add_block_times_matrix<const R: usize, const FMA: bool>(
+fn block_times_matrix_plus<const R: usize, I: Isa>(
     rows: &[f32],
     k: usize,
     matrix: &[f32],
     n: usize,
+    base: &[f32],
     out: &mut [f32],
 ) {
     let mut start = 0;
+    #[cfg(target_arch = "x86_64")]
+    if I::WIDE {
+        while start + 32 <= n {
+            // SAFETY: `WIDE` is only set for code compiled with AVX-512F (`Avx512`).
+            unsafe { accumulate_avx512::<R>(rows, k, matrix, n, start, base, out) };
+            start += 32;
+        }
+    }
     while start + 16 <= n {
-        accumulate::<R, 16, FMA>(rows, k, matrix, n, start, out);
+        accumulate::<R, 16, I>(rows, k, matrix, n, start, base, out);
         start += 16;
     }
     while start + 8 <= n {
-        accumulate::<R, 8, FMA>(rows, k, matrix, n, start, out);
+        accumulate::<R, 8, I>(rows, k, matrix, n, start, base, out);
         start += 8;
     }
     while start < n {
-        accumulate::<R, 1, FMA>(rows, k, matrix, n, start, out);
+        accumulate::<R, 1, I>(rows, k, matrix, n, start, base, out);
         start += 1;
     }
 }
 
-/// `out[r, start..start + L] += rows[r, ..] · matrix[.., start..start + L]` for `R` rows.
+/// `out[r, start..start + L] = base[r, ..] + rows[r, ..] · matrix[.., start..start + L]` for
+/// `R` rows.
 #[inline(always)]
-fn accumulate<const R: usize, const L: usize, const FMA: bool>(
+fn accumulate<const R: usize, const L: usize, I: Isa>(
     rows: &[f32],
     k: usize,
     matrix: &[f32],
     n: usize,
     start: usize,
+    base: &[f32],
     out: &mut [f32],
 ) {
     let mut sums = [[0.0f32; L]; R];
     for (r, sum) in sums.iter_mut().enumerate() {
-        sum.copy_from_slice(&out[r * n + start..][..L]);
+        sum.copy_from_slice(&base[r * n + start..][..L]);
     }
     for j in 0..k {
         let weights: &[f32; L] = matrix[j * n + start..][..L].try_into().expect("L weights");
         for (r, sum) in sums.iter_mut().enumerate() {
             let x = rows[r * k + j];
             for l in 0..L {
-                sum[l] = madd::<FMA>(x, weights[l], sum[l]);
+                sum[l] = madd::<I>(x, weights[l], sum[l]);
             }
         }
     }
     for (r, sum) in sums.iter().enumerate() {
         out[r * n + start..][..L].copy_from_slice(sum);
+    }
+}
+
+/// [`accumulate`] for 32 outputs in two 512-bit registers per row, written with intrinsics:
+/// the compiler spills `[[f32; 32]; R]` to the stack instead of keeping it in registers.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn accumulate_avx512<const R: usize>(
+    rows: &[f32],
+    k: usize,
+    matrix: &[f32],
+    n: usize,
+    start: usize,
+    base: &[f32],
+    out: &mut [f32],
+) {
+    use std::arch::x86_64::{
+        __m512, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_storeu_ps,
+    };
+    // Every access below stays inside these bounds.
+    assert!(start + 32 <= n && rows.len() >= R * k && k > 0 && matrix.len() >= k * n);
+    assert!(base.len() >= (R - 1) * n + start + 32 && out.len() >= (R - 1) * n + start + 32);
+    // SAFETY: the CPU has AVX-512F (the caller's contract); loads and stores are unaligned
+    // and within the slices, as asserted.
+    unsafe {
+        let mut low = [std::mem::zeroed::<__m512>(); R];
+        let mut high = [std::mem::zeroed::<__m512>(); R];
+        for r in 0..R {
+            low[r] = _mm512_loadu_ps(base.as_ptr().add(r * n + start));
+            high[r] = _mm512_loadu_ps(base.as_ptr().add(r * n + start + 16));
+        }
+        for j in 0..k {
+            let weights = matrix.as_ptr().add(j * n + start);
+            let (w_low, w_high) = (_mm512_loadu_ps(weights), _mm512_loadu_ps(weights.add(16)));
+            for r in 0..R {
+                let x = _mm512_set1_ps(*rows.get_unchecked(r * k + j));
+                low[r] = _mm512_fmadd_ps(x, w_low, low[r]);
+                high[r] = _mm512_fmadd_ps(x, w_high, high[r]);
+            }
+        }
+        for r in 0..R {
+            _mm512_storeu_ps(out.as_mut_ptr().add(r * n + start), low[r]);
+            _mm512_storeu_ps(out.as_mut_ptr().add(r * n + start + 16), high[r]);
+        }
     }
 }
 

@@ -3,18 +3,22 @@
 //! The LSTM is a few small matrix products per step; Burn's general tensor machinery spends
 //! more time dispatching and allocating than computing them. This path copies the weights once
 //! into plain row-major buffers (the four gates side by side; code embeddings pre-multiplied by
-//! the first layer's weights), projects all flows of a batch through each layer's input weights
-//! in one matrix product laid out step by step, then advances blocks of windows through the
-//! steps together, one register-blocked product with the recurrent weights per step, in place
-//! and without allocation. Batches from 64 windows are split across threads. It computes what
-//! [`LstmDetector::forward`] computes, to float rounding (the tests hold it within 1e-5 of
-//! Burn).
-
+//! the first layer's weights), projects every flow of a call through the first layer's input
+//! weights in one matrix product (once per flow, however many of the call's sliding windows
+//! hold it), then advances blocks of windows through the steps together, one
+//! register-blocked product with the recurrent weights per step, without allocation. Batches
+//! from 64 windows are split across threads. It computes what [`LstmDetector::forward`]
+//! computes, to float rounding (the tests hold it within 1e-5 of Burn).
 //!
+//! - [`arrangement`] – how a call's flows make its windows (apart, or sliding over one run);
 //! - [`weights`] – the weights copied out of Burn, gates side by side;
+//! - [`forward`] – the pass itself: projections, layers, trunk and heads;
 //! - [`lstm`] – one layer's recurrence over a batch, blocks of windows at a time;
-//! - [`kernels`] – the numeric kernels (products, activations) every step uses.
+//! - [`kernels`] – the numeric kernels (products, activations) every step uses, and the
+//!   instruction sets they are compiled for.
 
+mod arrangement;
+mod forward;
 mod kernels;
 mod lstm;
 mod weights;
@@ -23,8 +27,8 @@ use crate::denormals::FlushDenormals;
 use crate::error::{Error, Result};
 use crate::model::LstmDetector;
 
-use kernels::{sigmoid, softmax_in_place};
-use lstm::run_layer;
+pub(crate) use arrangement::Arrangement;
+use kernels::{Avx2, Avx512, Portable};
 use weights::{CodeColumn, Dense, FastLstm, param, project_codes};
 
 /// Windows per thread below which a batch is not split.
@@ -146,27 +150,33 @@ impl FastNetwork {
         1 + self.categories()
     }
 
-    /// Scores of `batch` windows of `steps` flows, concatenated row-major.
-    pub(crate) fn scores(&self, windows: &[f32], steps: usize) -> Result<Scores> {
-        let per_window = steps * self.input_columns;
-        let batch = windows.len() / per_window;
-        self.check_codes(windows)?;
+    /// Scores of the windows of `flows` (encoded flows, concatenated row-major), arranged in
+    /// windows of `steps` flows as `arrangement` says.
+    pub(crate) fn scores(
+        &self,
+        flows: &[f32],
+        steps: usize,
+        arrangement: Arrangement,
+    ) -> Result<Scores> {
+        let batch = arrangement.windows(flows.len() / self.input_columns, steps);
+        self.check_codes(flows)?;
         let width = self.out_width();
         let mut out = vec![0.0; batch * width];
         let threads = (batch / WINDOWS_PER_THREAD).clamp(1, self.threads);
         if threads == 1 {
-            self.forward(windows, steps, &mut out);
+            self.forward(flows, steps, arrangement, &mut out);
         } else {
             let chunk = batch.div_ceil(threads);
             // Every share on a new thread while the caller sleeps: running one share on the
             // caller measured slower (batch 64: 223 → 239-284 µs), the new thread being woken
             // on the busy caller's core.
             std::thread::scope(|scope| {
-                for (windows, out) in windows
-                    .chunks(chunk * per_window)
-                    .zip(out.chunks_mut(chunk * width))
-                {
-                    scope.spawn(move || self.forward(windows, steps, out));
+                for (share, out) in out.chunks_mut(chunk * width).enumerate() {
+                    let windows = out.len() / width;
+                    let first = arrangement.first_flow(share * chunk, steps) * self.input_columns;
+                    let len = arrangement.flows(windows, steps) * self.input_columns;
+                    let flows = &flows[first..][..len];
+                    scope.spawn(move || self.forward(flows, steps, arrangement, out));
                 }
             });
         }
@@ -189,8 +199,8 @@ impl FastNetwork {
     }
 
     /// Every code column must hold a whole number inside its embedding table.
-    fn check_codes(&self, windows: &[f32]) -> Result<()> {
-        for flow in windows.chunks_exact(self.input_columns) {
+    fn check_codes(&self, flows: &[f32]) -> Result<()> {
+        for flow in flows.chunks_exact(self.input_columns) {
             for code in &self.codes {
                 let value = flow[code.column];
                 if !(value >= 0.0 && value < code.cardinality as f32 && value.fract() == 0.0) {
@@ -205,189 +215,51 @@ impl FastNetwork {
         Ok(())
     }
 
-    /// The forward pass of one chunk of windows into `out` (per window the attack probability,
-    /// then the category probabilities), compiled
-    /// for AVX2 + FMA when the CPU has them (8 lanes instead of SSE2's 4).
-    fn forward(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
+    /// The forward pass of one share of windows into `out` (per window the attack
+    /// probability, then the category probabilities), compiled for AVX-512 or AVX2 + FMA when
+    /// the CPU has them (16 or 8 lanes instead of SSE2's 4).
+    fn forward(&self, flows: &[f32], steps: usize, arrangement: Arrangement, out: &mut [f32]) {
         let _flush = FlushDenormals::new();
         #[cfg(target_arch = "x86_64")]
-        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU supports both features, checked just above.
-            return unsafe { self.forward_avx2(windows, steps, out) };
+        {
+            if is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the CPU supports the features, checked just above.
+                return unsafe { self.forward_avx512(flows, steps, arrangement, out) };
+            }
+            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU supports both features, checked just above.
+                return unsafe { self.forward_avx2(flows, steps, arrangement, out) };
+            }
         }
-        self.forward_with::<false>(windows, steps, out);
+        self.forward_with::<Portable>(flows, steps, arrangement, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn forward_avx512(
+        &self,
+        flows: &[f32],
+        steps: usize,
+        arrangement: Arrangement,
+        out: &mut [f32],
+    ) {
+        self.forward_with::<Avx512>(flows, steps, arrangement, out);
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn forward_avx2(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
-        self.forward_with::<true>(windows, steps, out);
+    unsafe fn forward_avx2(
+        &self,
+        flows: &[f32],
+        steps: usize,
+        arrangement: Arrangement,
+        out: &mut [f32],
+    ) {
+        self.forward_with::<Avx2>(flows, steps, arrangement, out);
     }
-
-    /// Everything below is inlined into the caller, so it is compiled for its features;
-    /// `FMA` says whether fused multiply-adds are single instructions there.
-    #[inline(always)]
-    fn forward_with<const FMA: bool>(&self, windows: &[f32], steps: usize, out: &mut [f32]) {
-        let width = self.out_width();
-        let batch = out.len() / width;
-        let rows = batch * steps;
-        let n_numeric = self.numeric.len();
-        // Numeric features of every flow, step by step (row t · batch + b).
-        let mut numeric = vec![0.0f32; rows * n_numeric];
-        for (b, window) in windows.chunks_exact(steps * self.input_columns).enumerate() {
-            for (t, flow) in window.chunks_exact(self.input_columns).enumerate() {
-                let target = &mut numeric[(t * batch + b) * n_numeric..][..n_numeric];
-                for (slot, &column) in target.iter_mut().zip(&self.numeric) {
-                    *slot = flow[column];
-                }
-            }
-        }
-
-        let mut hidden = Vec::new();
-        let mut sequence = Vec::new();
-        for (index, layer) in self.layers.iter().enumerate() {
-            let last = index + 1 == self.layers.len();
-            // The first layer reads the flows (numeric product + one projected row per code);
-            // each later one its predecessor's outputs.
-            let projected = if index == 0 {
-                let mut projected = layer.project(&numeric, n_numeric, rows);
-                self.add_code_projections(windows, steps, &mut projected);
-                projected
-            } else {
-                layer.project(&sequence, layer.d_input, rows)
-            };
-            let (h, outputs) = run_layer::<FMA>(layer, projected, batch, steps, !last);
-            hidden = h;
-            sequence = outputs;
-        }
-
-        // The trunk: [last hidden state, newest flow] (the hidden state alone without a head).
-        let mut trunk = hidden;
-        let d_trunk = self.layers.last().map_or(0, |l| l.d_hidden);
-        if !self.head.is_empty() {
-            let width = self.flow_features();
-            let joined_width = d_trunk + width;
-            let mut joined = vec![0.0; batch * joined_width];
-            for ((row, h), window) in joined
-                .chunks_exact_mut(joined_width)
-                .zip(trunk.chunks_exact(d_trunk))
-                .zip(windows.chunks_exact(steps * self.input_columns))
-            {
-                let (state, flow) = row.split_at_mut(d_trunk);
-                state.copy_from_slice(h);
-                self.embed_flow(&window[(steps - 1) * self.input_columns..], flow);
-            }
-            trunk = joined;
-        }
-        if let Some(members) = &self.category {
-            let categories = width - 1;
-            let mut logits = vec![0.0; batch * categories];
-            for (layers, output) in members {
-                let hidden = relu_layers(layers, &trunk, batch);
-                let member = apply(output, hidden.as_deref().unwrap_or(&trunk), batch);
-                logits.iter_mut().zip(member).for_each(|(sum, z)| *sum += z);
-            }
-            if members.len() > 1 {
-                let scale = 1.0 / members.len() as f32;
-                logits.iter_mut().for_each(|z| *z *= scale);
-            }
-            for (row, logits) in out
-                .chunks_exact_mut(width)
-                .zip(logits.chunks_exact_mut(categories))
-            {
-                softmax_in_place(logits);
-                row[1..].copy_from_slice(logits);
-            }
-        }
-        let features = relu_layers(&self.head, &trunk, batch);
-        let features = features.as_deref().unwrap_or(&trunk);
-        debug_assert_eq!(features.len(), batch * self.output.d_input);
-        for (row, z) in out
-            .chunks_exact_mut(width)
-            .zip(apply(&self.output, features, batch))
-        {
-            row[0] = sigmoid(z);
-        }
-    }
-
-    /// Adds every flow's projected code rows to its row of the first layer's projection
-    /// (rows step by step, as [`FastLstm::project`] lays them out).
-    #[inline(always)]
-    fn add_code_projections(&self, windows: &[f32], steps: usize, projected: &mut [f32]) {
-        if self.codes.is_empty() {
-            return;
-        }
-        let width = 4 * self.layers[0].d_hidden;
-        let batch = windows.len() / (steps * self.input_columns);
-        // Where each code's projected row starts, for the current flow.
-        let mut rows = Vec::with_capacity(self.codes.len());
-        for (b, window) in windows.chunks_exact(steps * self.input_columns).enumerate() {
-            for (t, flow) in window.chunks_exact(self.input_columns).enumerate() {
-                rows.clear();
-                rows.extend(
-                    self.codes
-                        .iter()
-                        .map(|code| (code.projection_offset + flow[code.column] as usize) * width),
-                );
-                let target = &mut projected[(t * batch + b) * width..][..width];
-                // 32 outputs at a time summed over all codes in registers, stored once.
-                let mut chunks = target.chunks_exact_mut(32);
-                let mut start = 0;
-                for chunk in &mut chunks {
-                    let chunk: &mut [f32; 32] = chunk.try_into().expect("32 outputs");
-                    let mut sum = *chunk;
-                    for &row in &rows {
-                        let source: &[f32; 32] = self.code_projections[row + start..][..32]
-                            .try_into()
-                            .expect("32 values");
-                        for (s, &p) in sum.iter_mut().zip(source) {
-                            *s += p;
-                        }
-                    }
-                    *chunk = sum;
-                    start += 32;
-                }
-                for (offset, x) in chunks.into_remainder().iter_mut().enumerate() {
-                    *x += rows
-                        .iter()
-                        .map(|&row| self.code_projections[row + start + offset])
-                        .sum::<f32>();
-                }
-            }
-        }
-    }
-
-    /// One flow's network features: its numeric columns, then each code's embedding row.
-    fn embed_flow(&self, flow: &[f32], features: &mut [f32]) {
-        let (numeric, embedded) = features.split_at_mut(self.numeric.len());
-        for (slot, &column) in numeric.iter_mut().zip(&self.numeric) {
-            *slot = flow[column];
-        }
-        for (code, target) in self.codes.iter().zip(embedded.chunks_exact_mut(self.dim)) {
-            let row = code.offset + flow[code.column] as usize;
-            target.copy_from_slice(&self.table[row * self.dim..][..self.dim]);
-        }
-    }
-}
-
-/// `input` through ReLU `layers`; `None` when there are none (the input is the output).
-#[inline(always)]
-fn relu_layers(layers: &[Dense], input: &[f32], batch: usize) -> Option<Vec<f32>> {
-    let mut features: Option<Vec<f32>> = None;
-    for layer in layers {
-        let mut next = apply(layer, features.as_deref().unwrap_or(input), batch);
-        next.iter_mut().for_each(|x| *x = x.max(0.0));
-        features = Some(next);
-    }
-    features
-}
-
-/// `layer` applied to `batch` rows of `input`.
-#[inline(always)]
-fn apply(layer: &Dense, input: &[f32], batch: usize) -> Vec<f32> {
-    let mut out = vec![0.0; batch * layer.d_output];
-    layer.apply(input, batch, &mut out);
-    out
 }
 
 #[cfg(test)]
