@@ -4,7 +4,10 @@
 //! - [`TrafficScorer`] – a capture's packets through the extractor of `packet-flows` and the
 //!   sliding detector of `lstm-detector`: every flow, in the order flows end, with the verdict
 //!   on the window of 10 records it closes ([`ScoredFlow`]); bounded memory and latency
-//!   ([`ScoringConfig`]);
+//!   ([`ScoringConfig`]); [`RecordScorer`] is its scoring half, over records already
+//!   extracted;
+//! - [`score_capture`] – a capture file scored with extraction on its own thread, overlapping
+//!   the detector's work ([`ExtractionCounts`]);
 //! - [`IncidentTracker`] – attack verdicts grouped by source address while they keep coming
 //!   ([`GroupingConfig`]) into an [`Incident`]: first and last time, flows, packets, hosts and
 //!   ports touched, peak and mean probability, the category head's reading;
@@ -44,6 +47,8 @@ mod flow;
 mod grouping;
 mod incident;
 mod narration;
+mod pipeline;
+mod records;
 mod report;
 mod scorer;
 mod summary;
@@ -57,6 +62,8 @@ pub use incident::{
     to_rfc3339,
 };
 pub use narration::{Narration, NarrationCounts, Narrator};
+pub use pipeline::{ExtractionCounts, score_capture};
+pub use records::RecordScorer;
 pub use report::{CaptureOptions, CaptureReport, FlowListing, analyze_capture};
 pub use scorer::{ScoringConfig, TrafficScorer};
 pub use watch::Watch;

@@ -1,14 +1,13 @@
 //! Packets in, scored flows out: extraction and the sliding detector in one streaming pass.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use flow_features::FlowRecord;
-use lstm_detector::{Detector, SlidingScorer};
-use packet_flows::unsw::{ExtractedFlow, Extractor, UnswRow};
+use lstm_detector::Detector;
+use packet_flows::unsw::Extractor;
 use packet_flows::{FlowTableConfig, Packet, Timestamp};
 
-use crate::{Result, ScoredFlow, flow_record};
+use crate::{RecordScorer, Result, ScoredFlow};
 
 /// How the traffic scorer batches windows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,23 +53,13 @@ impl Default for ScoringConfig {
 #[derive(Debug)]
 pub struct TrafficScorer<'d> {
     extractor: Extractor,
-    scorer: SlidingScorer<'d, (u64, UnswRow)>,
+    scoring: RecordScorer<'d>,
     config: ScoringConfig,
-    window_len: usize,
-    /// The newest records, enough to rebuild the window of any verdict just returned.
-    recent: VecDeque<FlowRecord>,
-    records: u64,
     /// Capture time of the newest packet or tick.
     clock: Option<Timestamp>,
-    /// The oldest window waiting for its verdict, while one waits.
-    oldest: Option<Waiting>,
-}
-
-/// When the oldest waiting window was added (capture time) and when its record ended.
-#[derive(Clone, Copy, Debug)]
-struct Waiting {
-    since: Timestamp,
-    ltime: Timestamp,
+    /// The oldest waiting record's number and the capture time it began to wait, while one
+    /// waits.
+    waiting: Option<(u64, Timestamp)>,
 }
 
 impl<'d> TrafficScorer<'d> {
@@ -80,16 +69,12 @@ impl<'d> TrafficScorer<'d> {
             batch_size: config.batch_size.max(1),
             ..config
         };
-        let window_len = detector.sequence_length();
         Self {
             extractor: Extractor::new(flows),
-            scorer: SlidingScorer::new(detector, config.batch_size),
+            scoring: RecordScorer::new(detector, config.batch_size),
             config,
-            window_len,
-            recent: VecDeque::with_capacity(window_len + config.batch_size),
-            records: 0,
             clock: None,
-            oldest: None,
+            waiting: None,
         }
     }
 
@@ -109,24 +94,21 @@ impl<'d> TrafficScorer<'d> {
     /// Ends the stream: every flow still open is finished and scored.
     pub fn finish(&mut self) -> Result<Vec<ScoredFlow>> {
         let ready = self.extractor.finish();
-        let mut scored = self.push(ready)?;
-        scored.extend(self.flush()?);
+        let mut scored = self.scoring.push(ready)?;
+        scored.extend(self.scoring.flush()?);
+        self.waiting = None;
         Ok(scored)
     }
 
     /// The window whose verdict [`ScoredFlow`] number `seq` carries, while it is among the
     /// newest records (always for the flows the last call returned).
     pub fn window(&self, seq: u64) -> Option<Vec<FlowRecord>> {
-        let newest = self.records.checked_sub(1)?;
-        let back = usize::try_from(newest.checked_sub(seq)?).ok()?;
-        let end = self.recent.len().checked_sub(back)?;
-        let start = end.checked_sub(self.window_len)?;
-        Some(self.recent.range(start..end).cloned().collect())
+        self.scoring.window(seq)
     }
 
     /// Records extracted so far.
     pub fn records(&self) -> u64 {
-        self.records
+        self.scoring.records()
     }
 
     /// The extractor: packets, skips and the flow table's counts.
@@ -144,61 +126,27 @@ impl<'d> TrafficScorer<'d> {
     /// (one status interval) and, while windows wait for a batch, stops before the oldest.
     pub fn settled(&self) -> Option<Timestamp> {
         let extracted = self.extractor.settled()?;
-        Some(match self.oldest {
-            Some(oldest) => extracted.min(Timestamp::from_nanos(oldest.ltime.as_nanos() - 1)),
+        Some(match self.scoring.oldest_waiting() {
+            Some((_, ltime)) => extracted.min(Timestamp::from_nanos(ltime.as_nanos() - 1)),
             None => extracted,
         })
     }
 
     fn advance(&mut self, now: Timestamp) -> Result<Vec<ScoredFlow>> {
         self.clock = Some(self.clock.map_or(now, |c| c.max(now)));
-        let ready = self.extractor.ready();
-        let mut scored = self.push(ready)?;
-        let overdue = self.oldest.is_some_and(|oldest| {
-            let waited = now.as_nanos().saturating_sub(oldest.since.as_nanos());
+        let mut scored = self.scoring.push(self.extractor.ready())?;
+        let oldest = self.scoring.oldest_waiting().map(|(seq, _)| seq);
+        if oldest != self.waiting.map(|(seq, _)| seq) {
+            self.waiting = oldest.zip(self.clock);
+        }
+        let overdue = self.waiting.is_some_and(|(_, since)| {
+            let waited = now.as_nanos().saturating_sub(since.as_nanos());
             u128::try_from(waited).unwrap_or(0) >= self.config.max_delay.as_nanos()
         });
         if overdue {
-            scored.extend(self.flush()?);
+            scored.extend(self.scoring.flush()?);
+            self.waiting = None;
         }
         Ok(scored)
-    }
-
-    fn push(&mut self, ready: Vec<ExtractedFlow>) -> Result<Vec<ScoredFlow>> {
-        // Windows still waiting span at most `batch_size + window_len - 1` records; the ones
-        // this call adds stay until the next call, so every verdict it returns has its window.
-        let keep = self.window_len + self.config.batch_size;
-        while self.recent.len() > keep {
-            self.recent.pop_front();
-        }
-        let mut scored = Vec::new();
-        for flow in ready {
-            let record = flow_record(&flow.row);
-            let ltime = flow.row.ltime;
-            let seq = self.records;
-            let verdicts = self.scorer.push(&record, (seq, flow.row))?;
-            self.records += 1;
-            self.recent.push_back(record);
-            if self.scorer.waiting() == 1 && verdicts.is_empty() {
-                self.oldest = self.clock.map(|since| Waiting { since, ltime });
-            }
-            scored.extend(Self::collect(verdicts));
-        }
-        if self.scorer.waiting() == 0 {
-            self.oldest = None;
-        }
-        Ok(scored)
-    }
-
-    fn flush(&mut self) -> Result<Vec<ScoredFlow>> {
-        self.oldest = None;
-        Ok(Self::collect(self.scorer.flush()?))
-    }
-
-    fn collect(verdicts: Vec<((u64, UnswRow), flow_features::Verdict)>) -> Vec<ScoredFlow> {
-        verdicts
-            .into_iter()
-            .map(|((seq, row), verdict)| ScoredFlow { seq, row, verdict })
-            .collect()
     }
 }

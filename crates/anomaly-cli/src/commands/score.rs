@@ -3,20 +3,21 @@
 //! and for a model with a category head the most likely category, its probability and the top
 //! three. A flow file is scored in file order; a capture (pcap or pcapng, told by its magic
 //! number) is extracted and scored in the order its flows end, as a streaming scorer sees
-//! them, each row with the flow's identity.
+//! them, each row with the flow's identity; extraction runs on a thread of its own beside the
+//! detector.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use flow_features::{FlowFileReader, LabeledFlow};
-use incidents::{ScoringConfig, TrafficScorer};
 use indicatif::{ProgressBar, ProgressStyle};
 use lstm_detector::{Detector, SlidingScorer};
+use packet_flows::CaptureReader;
 
 use crate::flow_options::{self, FlowOptions};
 use crate::output::{Format, format_of};
-use crate::packet_source::{self, Input};
+use crate::packet_source;
 use crate::score_sink::{ScoreSink, Scored};
 
 /// Arguments of `anomaly score`.
@@ -115,51 +116,49 @@ fn from_flow_file(args: &Args, detector: &Detector, format: Format) -> anyhow::R
 
 fn from_capture(args: &Args, detector: &Detector, format: Format) -> anyhow::Result<()> {
     let mut sink = ScoreSink::create(args.out.as_deref(), format, true)?;
+    let progress = ProgressBar::new_spinner().with_style(ProgressStyle::with_template(
+        "{spinner} {human_pos} flows scored, {per_sec}, {elapsed}",
+    )?);
     let started = Instant::now();
-    // Offline, nothing waits for a verdict: full batches only.
-    let config = ScoringConfig {
-        batch_size: args.batch as usize,
-        max_delay: Duration::MAX,
-    };
-    let mut scorer = TrafficScorer::new(
+    let reader = CaptureReader::open(&args.input)
+        .with_context(|| format!("opening {}", args.input.display()))?;
+    // Extraction on its own thread, the detector on this one: offline, full batches only.
+    let flows = args.flows.config(flow_options::DATASET_STATUS_INTERVAL);
+    let counts = incidents::score_capture(
         detector,
-        args.flows.config(flow_options::DATASET_STATUS_INTERVAL),
-        config,
-    );
-    let to_rows = |flows: Vec<incidents::ScoredFlow>| -> Vec<Scored> {
-        flows
-            .into_iter()
-            .map(|f| Scored {
-                row: f.seq,
-                verdict: f.verdict,
-                label: None,
-                attack_cat: None,
-                flow: Some(f.row),
-            })
-            .collect()
-    };
-    let counts = packet_source::read_file(&args.input, |input| {
-        let flows = match input {
-            Input::Packet(packet) => scorer.packet(packet)?,
-            Input::Idle(now) => scorer.tick(now)?,
-        };
-        sink.write(to_rows(flows))
-    })?;
-    sink.write(to_rows(scorer.finish()?))?;
+        reader,
+        flows,
+        args.batch as usize,
+        |flows: Vec<incidents::ScoredFlow>| -> anyhow::Result<()> {
+            progress.inc(flows.len() as u64);
+            sink.write(
+                flows
+                    .into_iter()
+                    .map(|f| Scored {
+                        row: f.seq,
+                        verdict: f.verdict,
+                        label: None,
+                        attack_cat: None,
+                        flow: Some(f.row),
+                    })
+                    .collect(),
+            )
+        },
+    )
+    .with_context(|| format!("scoring {}", args.input.display()))?;
     let written = sink.finish()?;
+    progress.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
-    let extractor = scorer.extractor();
-    let packets = extractor.packets() + counts.skips.total();
-    let mut skips = counts.skips;
-    skips.merge(extractor.skips());
     eprintln!(
-        "{packets} packets ({skips}), {} flows, {} records, {written} scored (from record {}) \
+        "{} packets ({}), {} flows, {} records, {written} scored (from record {}) \
          in {seconds:.2} s: {:.0} packets/s, {:.0} flows/s",
-        extractor.table().flows_seen(),
-        scorer.records(),
+        counts.packets,
+        counts.skips,
+        counts.flows,
+        counts.records,
         detector.sequence_length() - 1,
-        packets as f64 / seconds,
-        extractor.table().flows_seen() as f64 / seconds,
+        counts.packets as f64 / seconds,
+        counts.flows as f64 / seconds,
     );
     Ok(())
 }
