@@ -94,7 +94,11 @@ fn a_consumer_error_stops_both_threads_and_is_returned() {
             }
         },
     );
-    assert!(matches!(result, Err(Stop::DiskFull)), "{result:?}");
+    match result {
+        Err(Stop::DiskFull) => {}
+        Err(Stop::Scoring(error)) => panic!("the scorer failed instead: {error}"),
+        Ok(counts) => panic!("not stopped: {counts:?}"),
+    }
     assert_eq!(calls, 3);
 }
 
