@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use flow_features::FlowRecord;
 use lstm_detector::{Detector, SlidingScorer};
 use packet_flows::Timestamp;
-use packet_flows::unsw::{ExtractedFlow, UnswRow};
+use packet_flows::unsw::UnswRow;
 
 use crate::{Result, ScoredFlow, flow_record};
 
@@ -28,7 +28,7 @@ use crate::{Result, ScoredFlow, flow_record};
 ///     extractor.packet(&packet?);
 /// }
 /// let mut scorer = RecordScorer::new(&detector, 256);
-/// let mut scored = scorer.push(extractor.finish())?;
+/// let mut scored = scorer.push(extractor.finish().into_iter().map(|flow| flow.row))?;
 /// scored.extend(scorer.flush()?);
 /// assert_eq!(scored.len() as u64, scorer.records() - 9);
 /// assert_eq!(scorer.window(scored[0].seq).unwrap().len(), 10);
@@ -61,8 +61,9 @@ impl<'d> RecordScorer<'d> {
         }
     }
 
-    /// Adds finished records, in order; returns the flows scored now (whole batches).
-    pub fn push(&mut self, ready: Vec<ExtractedFlow>) -> Result<Vec<ScoredFlow>> {
+    /// Adds the rows of finished records, in order; returns the flows scored now (whole
+    /// batches).
+    pub fn push(&mut self, ready: impl IntoIterator<Item = UnswRow>) -> Result<Vec<ScoredFlow>> {
         // Windows still waiting span at most `batch_size + window_len - 1` records; the ones
         // this call adds stay until the next call, so every verdict it returns has its window.
         let keep = self.window_len + self.batch_size;
@@ -70,10 +71,10 @@ impl<'d> RecordScorer<'d> {
             self.recent.pop_front();
         }
         let mut scored = Vec::new();
-        for flow in ready {
-            let record = flow_record(&flow.row);
-            let (seq, ltime) = (self.records, flow.row.ltime);
-            let verdicts = self.scorer.push(&record, (seq, flow.row))?;
+        for row in ready {
+            let record = flow_record(&row);
+            let (seq, ltime) = (self.records, row.ltime);
+            let verdicts = self.scorer.push(&record, (seq, row))?;
             self.records += 1;
             self.recent.push_back(record);
             if self.scorer.waiting() == 1 && verdicts.is_empty() {

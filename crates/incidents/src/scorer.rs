@@ -94,7 +94,7 @@ impl<'d> TrafficScorer<'d> {
     /// Ends the stream: every flow still open is finished and scored.
     pub fn finish(&mut self) -> Result<Vec<ScoredFlow>> {
         let ready = self.extractor.finish();
-        let mut scored = self.scoring.push(ready)?;
+        let mut scored = self.scoring.push(ready.into_iter().map(|flow| flow.row))?;
         scored.extend(self.scoring.flush()?);
         self.waiting = None;
         Ok(scored)
@@ -134,7 +134,8 @@ impl<'d> TrafficScorer<'d> {
 
     fn advance(&mut self, now: Timestamp) -> Result<Vec<ScoredFlow>> {
         self.clock = Some(self.clock.map_or(now, |c| c.max(now)));
-        let mut scored = self.scoring.push(self.extractor.ready())?;
+        let ready = self.extractor.ready();
+        let mut scored = self.scoring.push(ready.into_iter().map(|flow| flow.row))?;
         let oldest = self.scoring.oldest_waiting().map(|(seq, _)| seq);
         if oldest != self.waiting.map(|(seq, _)| seq) {
             self.waiting = oldest.zip(self.clock);
