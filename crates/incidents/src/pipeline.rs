@@ -1,6 +1,7 @@
 //! A capture scored on two threads: extraction on its own, the detector on the caller's.
 
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use lstm_detector::Detector;
@@ -9,8 +10,9 @@ use packet_flows::{CaptureReader, FlowTableConfig, Skips};
 
 use crate::{Error, RecordScorer, ScoredFlow};
 
-/// Records the extraction thread hands over at once: few enough that the scorer starts
-/// early, enough that the channel costs nothing per record.
+/// Rows the extraction thread gathers before handing them over (or all that one packet
+/// releases, if more): few enough that the scorer starts early, enough that the channel
+/// costs nothing per row.
 const CHUNK: usize = 256;
 /// Chunks on their way at most: what bounds the rows in flight when the detector is the
 /// slower side. Room to run ahead lets extraction finish early and leave both cores to the
@@ -33,10 +35,11 @@ pub struct ExtractionCounts {
 /// Reads `reader` through with extraction (decoding, flow table, counts) on a thread of its
 /// own while the caller's thread scores the records, so that on two cores the detector's work
 /// on one batch overlaps the extraction of the next. `each` gets the scored flows in order,
-/// `batch_size` windows per detector call; an error from it or from the capture stops both
-/// threads and is returned. Flows, their order and their verdicts are those of a
+/// `batch_size` windows per detector call. An error from it, from the detector or from the
+/// capture stops both threads and is returned, after the full batches before it (as one
+/// thread would). Flows, their order and their verdicts are those of a
 /// [`TrafficScorer`](crate::TrafficScorer) given the same packets; memory is the extractor's,
-/// one batch, and at most 64 × 256 rows in flight.
+/// one batch, and 64 chunks in flight at most (each 256 rows, or what one packet released).
 ///
 /// ```
 /// use packet_flows::{CaptureReader, FlowTableConfig};
@@ -62,20 +65,30 @@ where
     E: From<Error>,
 {
     let (sender, receiver) = mpsc::sync_channel(CHUNKS_IN_FLIGHT);
+    let stop = AtomicBool::new(false);
+    let stopped = &stop;
     std::thread::scope(|scope| {
+        // The thread owns the sender: if it panics, the channel closes without an end.
         let extraction = std::thread::Builder::new()
             .name("extraction".into())
-            .spawn_scoped(scope, move || extract(reader, flows, &sender))
+            .spawn_scoped(scope, move || extract(reader, flows, &sender, stopped))
             .map_err(|error| E::from(Error::Thread(error)))?;
         let mut scorer = RecordScorer::new(detector, batch_size);
-        // The receiver is dropped when scoring stops, early or not: a blocked sender then
-        // returns, and the extraction thread ends.
         let scored = (|| {
-            for chunk in receiver {
-                each(scorer.push(chunk?)?)?;
+            for handed in receiver {
+                match handed {
+                    Handed::Rows(rows) => each(scorer.push(rows)?)?,
+                    // As one thread would: the full batches before the failure are out.
+                    Handed::Failed(error) => return Err(error.into()),
+                    Handed::End => return each(scorer.flush()?),
+                }
             }
-            each(scorer.flush()?)
+            // The extraction thread went away without an end: it panicked (joined below).
+            Ok(())
         })();
+        // The receiver is gone with the closure, so a blocked send returns; the flag stops
+        // the extraction thread before its next packet.
+        stop.store(true, Ordering::Relaxed);
         let counts = match extraction.join() {
             Ok(counts) => counts,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -87,38 +100,52 @@ where
     })
 }
 
-/// The extraction thread: chunks of records to `sender` until the capture ends, fails, or the
-/// scorer stops listening.
+/// What the extraction thread hands the scorer.
+enum Handed {
+    /// Rows of finished records, in order.
+    Rows(Vec<UnswRow>),
+    /// The capture could not be read on (after the rows before it).
+    Failed(Error),
+    /// The capture ended; every row has been handed.
+    End,
+}
+
+/// The extraction thread: chunks of rows to `sender` until the capture ends or fails, or the
+/// scorer stops.
 fn extract<R: Read>(
     mut reader: CaptureReader<R>,
     flows: FlowTableConfig,
-    sender: &mpsc::SyncSender<Result<Vec<UnswRow>, Error>>,
+    sender: &mpsc::SyncSender<Handed>,
+    stop: &AtomicBool,
 ) -> ExtractionCounts {
     let mut extractor = Extractor::new(flows);
     let mut chunk = Vec::with_capacity(CHUNK);
-    let mut listening = true;
-    while let Some(packet) = reader.next_packet() {
-        match packet {
-            Ok(packet) => extractor.packet(&packet),
-            Err(error) => {
-                listening = false;
-                let _ = sender.send(Err(error.into()));
-                break;
-            }
+    let last = loop {
+        if stop.load(Ordering::Relaxed) {
+            break None;
+        }
+        match reader.next_packet() {
+            None => break Some(Handed::End),
+            Some(Err(error)) => break Some(Handed::Failed(error.into())),
+            Some(Ok(packet)) => extractor.packet(&packet),
         }
         // The rows only: the scorer needs nothing else, and the rest is freed here.
         chunk.extend(extractor.ready().into_iter().map(|flow| flow.row));
         if chunk.len() >= CHUNK {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-            if sender.send(Ok(full)).is_err() {
-                listening = false;
-                break;
+            if sender.send(Handed::Rows(full)).is_err() {
+                break None;
             }
         }
-    }
-    if listening {
-        chunk.extend(extractor.finish().into_iter().map(|flow| flow.row));
-        let _ = sender.send(Ok(chunk));
+    };
+    if let Some(last) = last {
+        if matches!(last, Handed::End) {
+            chunk.extend(extractor.finish().into_iter().map(|flow| flow.row));
+        }
+        // A send fails only when the scorer has stopped, which then needs nothing more.
+        let _ = sender
+            .send(Handed::Rows(chunk))
+            .and_then(|()| sender.send(last));
     }
     let mut skips = reader.skips().clone();
     skips.merge(extractor.skips());

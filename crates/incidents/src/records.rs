@@ -74,13 +74,17 @@ impl<'d> RecordScorer<'d> {
         for row in ready {
             let record = flow_record(&row);
             let (seq, ltime) = (self.records, row.ltime);
-            let verdicts = self.scorer.push(&record, (seq, row))?;
+            self.scorer.add(&record, (seq, row))?;
+            // Counted as soon as it is added: a failed batch below leaves it waiting, and
+            // the numbers and windows of the records after it stay right.
             self.records += 1;
             self.recent.push_back(record);
-            if self.scorer.waiting() == 1 && verdicts.is_empty() {
+            if self.scorer.waiting() == 1 {
                 self.oldest = Some((seq, ltime));
             }
-            scored.extend(collect(verdicts));
+            if self.scorer.is_full() {
+                scored.extend(collect(self.scorer.flush()?));
+            }
         }
         if self.scorer.waiting() == 0 {
             self.oldest = None;

@@ -143,3 +143,47 @@ fn a_capture_cut_in_a_packet_header_ends_as_one_thread_ends() {
         (expected, got) => panic!("one thread: {expected:?}, two: {got:?}"),
     }
 }
+
+/// Reads the capture, then panics: a broken reader on the extraction thread.
+struct PanicsAfter {
+    bytes: std::io::Cursor<Vec<u8>>,
+    left: usize,
+}
+
+impl std::io::Read for PanicsAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        assert!(self.left > 0, "the reader broke");
+        let len = buf.len().min(self.left);
+        let n = self.bytes.read(&mut buf[..len])?;
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_panic_on_the_extraction_thread_reaches_the_caller_without_a_last_partial_batch() {
+    let detector = embedded_models::load(embedded_models::DEFAULT).unwrap();
+    let bytes = std::fs::read(ATTACK).unwrap();
+    let left = bytes.len() * 3 / 4;
+    let reader = PanicsAfter {
+        bytes: std::io::Cursor::new(bytes),
+        left,
+    };
+    let reader = CaptureReader::new(reader).unwrap();
+    let mut batches = Vec::new();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        score_capture(
+            &detector,
+            reader,
+            flows(),
+            64,
+            |flows| -> incidents::Result<()> {
+                batches.push(flows.len());
+                Ok(())
+            },
+        )
+    }));
+    assert!(outcome.is_err(), "the panic was not passed on");
+    // Only whole batches came out: the stream did not end as if the capture had.
+    assert!(batches.iter().all(|&n| n % 64 == 0), "{batches:?}");
+}

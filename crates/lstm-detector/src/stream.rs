@@ -57,18 +57,33 @@ impl<'d, T> SlidingScorer<'d, T> {
     }
 
     /// Encodes `flow` and adds it; returns the verdicts of a full batch, else nothing yet.
-    /// A flow the model cannot encode is an error and is not added.
+    /// A flow the model cannot encode is an error and is not added; if scoring the full
+    /// batch fails, the flow is added and its window waits (see [`flush`](Self::flush)).
     pub fn push(&mut self, flow: &FlowRecord, tag: T) -> Result<Vec<(T, Verdict)>> {
-        let row = self
-            .detector
-            .preprocessor()
-            .encode(std::slice::from_ref(flow))?;
-        self.push_encoded(row.values(), tag)
+        self.add(flow, tag)?;
+        self.flush_if_full()
     }
 
     /// Adds a flow already encoded by the detector's preprocessor (one row of
     /// [`flow_features::Preprocessor::encode`]); see [`push`](Self::push).
     pub fn push_encoded(&mut self, row: &[f32], tag: T) -> Result<Vec<(T, Verdict)>> {
+        self.add_encoded(row, tag)?;
+        self.flush_if_full()
+    }
+
+    /// Encodes `flow` and adds it without scoring anything: [`push`](Self::push) for a
+    /// caller that tells adding from scoring (e.g. to count the flow whatever the scoring
+    /// does). A flow the model cannot encode is an error and is not added.
+    pub fn add(&mut self, flow: &FlowRecord, tag: T) -> Result<()> {
+        let row = self
+            .detector
+            .preprocessor()
+            .encode(std::slice::from_ref(flow))?;
+        self.add_encoded(row.values(), tag)
+    }
+
+    /// [`add`](Self::add) for a flow already encoded.
+    pub fn add_encoded(&mut self, row: &[f32], tag: T) -> Result<()> {
         if row.len() != self.columns {
             return Err(crate::Error::BatchShape {
                 len: row.len(),
@@ -80,7 +95,16 @@ impl<'d, T> SlidingScorer<'d, T> {
         if self.run.len() / self.columns >= self.detector.sequence_length() {
             self.tags.push(tag);
         }
-        if self.tags.len() >= self.batch_size {
+        Ok(())
+    }
+
+    /// Whether a whole batch of windows waits.
+    pub fn is_full(&self) -> bool {
+        self.tags.len() >= self.batch_size
+    }
+
+    fn flush_if_full(&mut self) -> Result<Vec<(T, Verdict)>> {
+        if self.is_full() {
             self.flush()
         } else {
             Ok(Vec::new())

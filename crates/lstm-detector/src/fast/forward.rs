@@ -9,8 +9,16 @@ use super::weights::Dense;
 
 impl FastNetwork {
     /// Everything below is inlined into the caller, so it is compiled for its features.
+    ///
+    /// # Safety
+    /// The CPU must have the features `I` uses ([`Isa`]): AVX-512F for [`Avx512`], AVX2 and
+    /// FMA for [`Avx2`]; [`Portable`] needs none.
+    ///
+    /// [`Avx512`]: super::kernels::Avx512
+    /// [`Avx2`]: super::kernels::Avx2
+    /// [`Portable`]: super::kernels::Portable
     #[inline(always)]
-    pub(super) fn forward_with<I: Isa>(
+    pub(super) unsafe fn forward_with<I: Isa>(
         &self,
         flows: &[f32],
         steps: usize,

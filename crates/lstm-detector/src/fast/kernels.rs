@@ -80,7 +80,8 @@ fn block_times_matrix_plus<const R: usize, I: Isa>(
     #[cfg(target_arch = "x86_64")]
     if I::WIDE {
         while start + 32 <= n {
-            // SAFETY: `WIDE` is only set for code compiled with AVX-512F (`Avx512`).
+            // SAFETY: `WIDE` is only set by `Avx512`, which `forward_with`'s contract allows
+            // only on CPUs with AVX-512F.
             unsafe { accumulate_avx512::<R>(rows, k, matrix, n, start, base, out) };
             start += 32;
         }

@@ -159,6 +159,12 @@ impl FastNetwork {
         arrangement: Arrangement,
     ) -> Result<Scores> {
         let batch = arrangement.windows(flows.len() / self.input_columns, steps);
+        if batch == 0 {
+            return Ok(Scores {
+                probabilities: Vec::new(),
+                categories: Vec::new(),
+            });
+        }
         self.check_codes(flows)?;
         let width = self.out_width();
         let mut out = vec![0.0; batch * width];
@@ -234,7 +240,8 @@ impl FastNetwork {
                 return unsafe { self.forward_avx2(flows, steps, arrangement, out) };
             }
         }
-        self.forward_with::<Portable>(flows, steps, arrangement, out);
+        // SAFETY: the portable path uses no optional CPU feature.
+        unsafe { self.forward_with::<Portable>(flows, steps, arrangement, out) };
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -246,7 +253,8 @@ impl FastNetwork {
         arrangement: Arrangement,
         out: &mut [f32],
     ) {
-        self.forward_with::<Avx512>(flows, steps, arrangement, out);
+        // SAFETY: this function is compiled for, and only called on, AVX-512F.
+        unsafe { self.forward_with::<Avx512>(flows, steps, arrangement, out) };
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -258,7 +266,8 @@ impl FastNetwork {
         arrangement: Arrangement,
         out: &mut [f32],
     ) {
-        self.forward_with::<Avx2>(flows, steps, arrangement, out);
+        // SAFETY: this function is compiled for, and only called on, AVX2 + FMA.
+        unsafe { self.forward_with::<Avx2>(flows, steps, arrangement, out) };
     }
 }
 
