@@ -49,11 +49,11 @@ impl FastNetwork {
             // The first layer reads the flows (numeric product + one projected row per code);
             // each later one its predecessor's outputs, per window and step by step.
             let (h, outputs) = if index == 0 {
-                let mut projected = layer.project(&numeric, n_numeric, rows);
+                let mut projected = layer.project::<I>(&numeric, n_numeric, rows);
                 self.add_code_projections(rows, &projected_flow, &mut projected);
                 run_layer::<I>(layer, &projected, step_stride, batch, steps, !last)
             } else {
-                let projected = layer.project(&sequence, layer.d_input, batch * steps);
+                let projected = layer.project::<I>(&sequence, layer.d_input, batch * steps);
                 run_layer::<I>(layer, &projected, batch, batch, steps, !last)
             };
             hidden = h;
@@ -82,8 +82,8 @@ impl FastNetwork {
             let categories = width - 1;
             let mut logits = vec![0.0; batch * categories];
             for (layers, output) in members {
-                let hidden = relu_layers(layers, &trunk, batch);
-                let member = apply(output, hidden.as_deref().unwrap_or(&trunk), batch);
+                let hidden = relu_layers::<I>(layers, &trunk, batch);
+                let member = apply::<I>(output, hidden.as_deref().unwrap_or(&trunk), batch);
                 logits.iter_mut().zip(member).for_each(|(sum, z)| *sum += z);
             }
             if members.len() > 1 {
@@ -98,12 +98,12 @@ impl FastNetwork {
                 row[1..].copy_from_slice(logits);
             }
         }
-        let features = relu_layers(&self.head, &trunk, batch);
+        let features = relu_layers::<I>(&self.head, &trunk, batch);
         let features = features.as_deref().unwrap_or(&trunk);
         debug_assert_eq!(features.len(), batch * self.output.d_input);
         for (row, z) in out
             .chunks_exact_mut(width)
-            .zip(apply(&self.output, features, batch))
+            .zip(apply::<I>(&self.output, features, batch))
         {
             row[0] = sigmoid(z);
         }
@@ -173,10 +173,10 @@ impl FastNetwork {
 
 /// `input` through ReLU `layers`; `None` when there are none (the input is the output).
 #[inline(always)]
-fn relu_layers(layers: &[Dense], input: &[f32], batch: usize) -> Option<Vec<f32>> {
+fn relu_layers<I: Isa>(layers: &[Dense], input: &[f32], batch: usize) -> Option<Vec<f32>> {
     let mut features: Option<Vec<f32>> = None;
     for layer in layers {
-        let mut next = apply(layer, features.as_deref().unwrap_or(input), batch);
+        let mut next = apply::<I>(layer, features.as_deref().unwrap_or(input), batch);
         next.iter_mut().for_each(|x| *x = x.max(0.0));
         features = Some(next);
     }
@@ -185,8 +185,8 @@ fn relu_layers(layers: &[Dense], input: &[f32], batch: usize) -> Option<Vec<f32>
 
 /// `layer` applied to `batch` rows of `input`.
 #[inline(always)]
-fn apply(layer: &Dense, input: &[f32], batch: usize) -> Vec<f32> {
+fn apply<I: Isa>(layer: &Dense, input: &[f32], batch: usize) -> Vec<f32> {
     let mut out = vec![0.0; batch * layer.d_output];
-    layer.apply(input, batch, &mut out);
+    layer.apply::<I>(input, batch, &mut out);
     out
 }

@@ -1,5 +1,5 @@
-//! The numeric kernels of the fast forward: multiply-adds blocked in registers, a small
-//! matrix product, and branch-free activations that vectorize.
+//! The numeric kernels of the fast forward: products blocked in registers (the recurrent
+//! step and the dense layers), and branch-free activations that vectorize.
 
 use super::lstm::WINDOWS_PER_BLOCK;
 
@@ -61,6 +61,43 @@ pub(super) fn rows_times_matrix_plus<I: Isa>(
             .zip(out.chunks_exact_mut(n))
         {
             block_times_matrix_plus::<1, I>(row, k, matrix, n, base, out);
+        }
+    }
+}
+
+/// `out[rows, n] = input[rows, k] · matrix[k, n] + bias` for a dense layer, `matrix` as Burn
+/// stores a `Linear`'s weight. Blocks of 8 rows with 512-bit registers (4 otherwise) stream the
+/// weights once per block, without the packing a general product does on every call: a
+/// single window costs a pass over the weights, not a repack of them. Each row's sums are
+/// accumulated in the same order whatever its block, so a window's result does not depend on
+/// the batch it is in.
+#[inline(always)]
+pub(super) fn dense<I: Isa>(
+    input: &[f32],
+    k: usize,
+    matrix: &[f32],
+    bias: &[f32],
+    out: &mut [f32],
+) {
+    let n = bias.len();
+    if k == 0 {
+        // No inputs (e.g. a layer reading codes only): the bias alone.
+        out.chunks_exact_mut(n.max(1))
+            .for_each(|row| row.copy_from_slice(bias));
+        return;
+    }
+    const WIDE_BLOCK: usize = 8;
+    let block = if I::WIDE {
+        WIDE_BLOCK
+    } else {
+        WINDOWS_PER_BLOCK
+    };
+    let base = bias.repeat(block);
+    for (rows, out) in input.chunks(block * k).zip(out.chunks_mut(block * n)) {
+        if I::WIDE && rows.len() == WIDE_BLOCK * k {
+            block_times_matrix_plus::<WIDE_BLOCK, I>(rows, k, matrix, n, &base, out);
+        } else {
+            rows_times_matrix_plus::<I>(rows, k, matrix, &base[..out.len()], out);
         }
     }
 }
@@ -231,41 +268,6 @@ fn fast_exp(x: f32) -> f32 {
     // stop vectorization.)
     let scale = f32::from_bits(shifted.to_bits().wrapping_add(127) << 23);
     p * scale
-}
-
-/// `c[m, n] += a[m, k] · b[k, n]`, row-major; `a`'s rows start `a_row_stride` apart, `b`
-/// and `c` are contiguous.
-pub(super) fn gemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    a_row_stride: usize,
-    b: &[f32],
-    c: &mut [f32],
-) {
-    assert!(m == 0 || a.len() >= (m - 1) * a_row_stride + k);
-    assert!(b.len() >= k * n && c.len() >= m * n);
-    // SAFETY: the assertions keep every access in bounds for these dimensions and strides;
-    // `c` is exclusively borrowed, so it aliases neither `a` nor `b`.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            a_row_stride as isize,
-            1,
-            b.as_ptr(),
-            n as isize,
-            1,
-            1.0,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
 }
 
 #[cfg(test)]

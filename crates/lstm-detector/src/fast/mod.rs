@@ -4,11 +4,14 @@
 //! more time dispatching and allocating than computing them. This path copies the weights once
 //! into plain row-major buffers (the four gates side by side; code embeddings pre-multiplied by
 //! the first layer's weights), projects every flow of a call through the first layer's input
-//! weights in one matrix product (once per flow, however many of the call's sliding windows
-//! hold it), then advances blocks of windows through the steps together, one
-//! register-blocked product with the recurrent weights per step, without allocation. Batches
-//! from 64 windows are split across threads. It computes what [`LstmDetector::forward`]
-//! computes, to float rounding (the tests hold it within 1e-5 of Burn).
+//! weights (once per flow, however many of the call's sliding windows hold it), then advances
+//! blocks of windows through the steps together, one register-blocked product with the
+//! recurrent weights per step, without allocation; the dense layers of the heads are
+//! register-blocked products too, which stream the weights without repacking them per call.
+//! Every row is summed in the same order whatever its batch, so a window's scores do not
+//! depend on the batch it comes in. Batches from 64 windows are split across threads. It
+//! computes what [`LstmDetector::forward`] computes, to float rounding (the tests hold it
+//! within 1e-5 of Burn).
 //!
 //! - [`arrangement`] – how a call's flows make its windows (apart, or sliding over one run);
 //! - [`weights`] – the weights copied out of Burn, gates side by side;

@@ -6,7 +6,7 @@ use burn::module::Param;
 use burn::nn::{Linear, Lstm};
 use burn::tensor::Tensor;
 
-use super::kernels::gemm;
+use super::kernels::{Isa, dense};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -68,12 +68,10 @@ impl Dense {
     }
 
     /// `out[rows, d_output] = input[rows, d_input] · weight + bias`.
-    pub(super) fn apply(&self, input: &[f32], rows: usize, out: &mut [f32]) {
-        for row in out.chunks_exact_mut(self.d_output).take(rows) {
-            row.copy_from_slice(&self.bias);
-        }
-        let (k, n) = (self.d_input, self.d_output);
-        gemm(rows, k, n, input, k, &self.weight, out);
+    #[inline(always)]
+    pub(super) fn apply<I: Isa>(&self, input: &[f32], rows: usize, out: &mut [f32]) {
+        let k = self.d_input;
+        dense::<I>(&input[..rows * k], k, &self.weight, &self.bias, out);
     }
 }
 
@@ -81,18 +79,12 @@ impl FastLstm {
     /// Bias plus `input[rows, k]` times the first `k` rows of the input weights, `[rows, 4H]`.
     /// Rows are laid out step by step so that the gates of a block of windows at one step are
     /// contiguous and each step works on them in place.
-    pub(super) fn project(&self, input: &[f32], k: usize, rows: usize) -> Vec<f32> {
+    #[inline(always)]
+    pub(super) fn project<I: Isa>(&self, input: &[f32], k: usize, rows: usize) -> Vec<f32> {
         let width = 4 * self.d_hidden;
-        let mut projected = self.bias.repeat(rows);
-        gemm(
-            rows,
-            k,
-            width,
-            input,
-            k,
-            &self.input_weights[..k * width],
-            &mut projected,
-        );
+        let mut projected = vec![0.0; rows * width];
+        let weights = &self.input_weights[..k * width];
+        dense::<I>(&input[..rows * k], k, weights, &self.bias, &mut projected);
         projected
     }
 
