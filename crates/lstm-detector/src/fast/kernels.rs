@@ -80,6 +80,9 @@ pub(super) fn dense<I: Isa>(
     out: &mut [f32],
 ) {
     let n = bias.len();
+    if n == 0 {
+        return;
+    }
     if k == 0 {
         // No inputs (e.g. a layer reading codes only): the bias alone.
         out.chunks_exact_mut(n.max(1))
