@@ -34,12 +34,13 @@ pub struct ExtractionCounts {
 
 /// Reads `reader` through with extraction (decoding, flow table, counts) on a thread of its
 /// own while the caller's thread scores the records, so that on two cores the detector's work
-/// on one batch overlaps the extraction of the next. `each` gets the scored flows in order,
-/// `batch_size` windows per detector call. An error from it, from the detector or from the
-/// capture stops both threads and is returned, after the full batches before it (as one
-/// thread would). Flows, their order and their verdicts are those of a
-/// [`TrafficScorer`](crate::TrafficScorer) given the same packets; memory is the extractor's,
-/// one batch, and 64 chunks in flight at most (each 256 rows, or what one packet released).
+/// on one batch overlaps the extraction of the next. `each` gets every batch of scored flows
+/// in order: `batch_size` flows, the last batch fewer. An error from `each`, from the detector
+/// or from the capture stops both threads and is returned, after the batches completed before
+/// it (as one thread would). Flows, their order and their verdicts are those of a
+/// [`TrafficScorer`](crate::TrafficScorer) given the same packets. Memory is the extractor's,
+/// one batch with its records, and at most 64 chunks of rows in flight: 256 rows each, or all
+/// that one packet released (at the end of the capture, every flow still open).
 ///
 /// ```
 /// use packet_flows::{CaptureReader, FlowTableConfig};
@@ -74,21 +75,34 @@ where
             .spawn_scoped(scope, move || extract(reader, flows, &sender, stopped))
             .map_err(|error| E::from(Error::Thread(error)))?;
         let mut scorer = RecordScorer::new(detector, batch_size);
+        // However scoring ends (an error, or a panic in `each`), the extraction thread stops
+        // before its next packet; the receiver goes with the closure, so a blocked send
+        // returns too.
+        let stop_guard = StopOnDrop(stopped);
         let scored = (|| {
             for handed in receiver {
                 match handed {
-                    Handed::Rows(rows) => each(scorer.push(rows)?)?,
+                    // Row by row, so that each batch is handed on before any later failure.
+                    Handed::Rows(rows) => {
+                        for row in rows {
+                            let scored = scorer.push([row])?;
+                            if !scored.is_empty() {
+                                each(scored)?;
+                            }
+                        }
+                    }
                     // As one thread would: the full batches before the failure are out.
                     Handed::Failed(error) => return Err(error.into()),
-                    Handed::End => return each(scorer.flush()?),
+                    Handed::End => {
+                        let last = scorer.flush()?;
+                        return if last.is_empty() { Ok(()) } else { each(last) };
+                    }
                 }
             }
             // The extraction thread went away without an end: it panicked (joined below).
             Ok(())
         })();
-        // The receiver is gone with the closure, so a blocked send returns; the flag stops
-        // the extraction thread before its next packet.
-        stop.store(true, Ordering::Relaxed);
+        drop(stop_guard);
         let counts = match extraction.join() {
             Ok(counts) => counts,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -98,6 +112,15 @@ where
             ..counts
         })
     })
+}
+
+/// Sets the flag when dropped, on an early return or an unwinding panic alike.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// What the extraction thread hands the scorer.

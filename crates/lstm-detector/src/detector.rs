@@ -294,6 +294,12 @@ impl Detector {
             .scores(batch.values(), batch.rows(), Arrangement::Separate)
     }
 
+    /// An error unless `row` is one flow the network can read (its codes inside their
+    /// embedding tables): what [`SlidingScorer`] checks before keeping a row.
+    pub(crate) fn check_encoded(&self, row: &[f32]) -> Result<()> {
+        self.fast.check_codes(row)
+    }
+
     /// Verdicts of the sliding windows over `rows` consecutive encoded flows (one per flow from
     /// the `sequence_length`-th on), each flow projected once for all its windows: what
     /// [`SlidingScorer`] scores a batch with.

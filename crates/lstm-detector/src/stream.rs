@@ -82,7 +82,9 @@ impl<'d, T> SlidingScorer<'d, T> {
         self.add_encoded(row.values(), tag)
     }
 
-    /// [`add`](Self::add) for a flow already encoded.
+    /// [`add`](Self::add) for a flow already encoded. A row of the wrong length, or whose
+    /// codes the network cannot read, is an error and is not added (so it cannot fail every
+    /// batch after it).
     pub fn add_encoded(&mut self, row: &[f32], tag: T) -> Result<()> {
         if row.len() != self.columns {
             return Err(crate::Error::BatchShape {
@@ -91,6 +93,7 @@ impl<'d, T> SlidingScorer<'d, T> {
                 columns: self.columns,
             });
         }
+        self.detector.check_encoded(row)?;
         self.run.extend_from_slice(row);
         if self.run.len() / self.columns >= self.detector.sequence_length() {
             self.tags.push(tag);

@@ -136,3 +136,37 @@ fn batches_of_another_model_shape_are_refused() {
     assert!(scorer.push_encoded(&[0.0; 33], ()).is_err());
     assert!(scorer.flush().unwrap().is_empty());
 }
+
+/// A row whose code the network cannot read is refused when it is pushed, so the streaming
+/// scorer neither keeps it nor fails every later batch.
+#[test]
+fn the_streaming_scorer_refuses_a_row_it_could_not_score_and_goes_on() {
+    let detector = model("unsw-nb15-lstm");
+    let matrix = detector.preprocessor().encode(&flows()[..40]).unwrap();
+    let code_column = detector
+        .manifest()
+        .architecture
+        .embedding
+        .as_ref()
+        .expect("the default model embeds codes")
+        .columns[0];
+    let mut scorer = SlidingScorer::new(&detector, 8);
+    let mut verdicts = Vec::new();
+    for row in 0..matrix.rows() {
+        if row == 20 {
+            let mut broken = matrix.row(row).to_vec();
+            broken[code_column] = 1e6;
+            let waiting = scorer.waiting();
+            assert!(matches!(
+                scorer.push_encoded(&broken, row),
+                Err(Error::CodeOutOfRange { .. })
+            ));
+            assert_eq!(scorer.waiting(), waiting);
+        }
+        verdicts.extend(scorer.push_encoded(matrix.row(row), row).unwrap());
+    }
+    verdicts.extend(scorer.flush().unwrap());
+    let expected = detector.predict_sliding(&matrix, 8).unwrap();
+    let got: Vec<_> = verdicts.into_iter().map(|(_, verdict)| verdict).collect();
+    assert_eq!(got, expected);
+}

@@ -8,17 +8,10 @@ use super::lstm::run_layer;
 use super::weights::Dense;
 
 impl FastNetwork {
-    /// Everything below is inlined into the caller, so it is compiled for its features.
-    ///
-    /// # Safety
-    /// The CPU must have the features `I` uses ([`Isa`]): AVX-512F for [`Avx512`], AVX2 and
-    /// FMA for [`Avx2`]; [`Portable`] needs none.
-    ///
-    /// [`Avx512`]: super::kernels::Avx512
-    /// [`Avx2`]: super::kernels::Avx2
-    /// [`Portable`]: super::kernels::Portable
+    /// The pass for the instruction set `I`. It and every kernel it calls are inlined into
+    /// the caller, so they are compiled for the caller's target features.
     #[inline(always)]
-    pub(super) unsafe fn forward_with<I: Isa>(
+    pub(super) fn forward_with<I: Isa>(
         &self,
         flows: &[f32],
         steps: usize,

@@ -208,7 +208,7 @@ impl FastNetwork {
     }
 
     /// Every code column must hold a whole number inside its embedding table.
-    fn check_codes(&self, flows: &[f32]) -> Result<()> {
+    pub(crate) fn check_codes(&self, flows: &[f32]) -> Result<()> {
         for flow in flows.chunks_exact(self.input_columns) {
             for code in &self.codes {
                 let value = flow[code.column];
@@ -243,8 +243,7 @@ impl FastNetwork {
                 return unsafe { self.forward_avx2(flows, steps, arrangement, out) };
             }
         }
-        // SAFETY: the portable path uses no optional CPU feature.
-        unsafe { self.forward_with::<Portable>(flows, steps, arrangement, out) };
+        self.forward_with::<Portable>(flows, steps, arrangement, out);
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -256,8 +255,7 @@ impl FastNetwork {
         arrangement: Arrangement,
         out: &mut [f32],
     ) {
-        // SAFETY: this function is compiled for, and only called on, AVX-512F.
-        unsafe { self.forward_with::<Avx512>(flows, steps, arrangement, out) };
+        self.forward_with::<Avx512>(flows, steps, arrangement, out);
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -269,8 +267,7 @@ impl FastNetwork {
         arrangement: Arrangement,
         out: &mut [f32],
     ) {
-        // SAFETY: this function is compiled for, and only called on, AVX2 + FMA.
-        unsafe { self.forward_with::<Avx2>(flows, steps, arrangement, out) };
+        self.forward_with::<Avx2>(flows, steps, arrangement, out);
     }
 }
 

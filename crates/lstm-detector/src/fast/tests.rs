@@ -11,8 +11,7 @@ use crate::Detector;
 /// wherever the CPU has its features.
 fn paths() -> Vec<(&'static str, ForwardPath)> {
     let mut paths: Vec<(&'static str, ForwardPath)> = vec![("portable", |network, a, b, c, d| {
-        // SAFETY: the portable path uses no optional CPU feature.
-        unsafe { network.forward_with::<Portable>(a, b, c, d) }
+        network.forward_with::<Portable>(a, b, c, d)
     })];
     #[cfg(target_arch = "x86_64")]
     {
