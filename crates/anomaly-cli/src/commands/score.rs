@@ -74,11 +74,29 @@ fn scored((tag, verdict): (Tag, lstm_detector::Verdict)) -> Scored {
     }
 }
 
+/// A capture's scored flow, with its identity and no labels.
+fn scored_flow(flow: incidents::ScoredFlow) -> Scored {
+    Scored {
+        row: flow.seq,
+        verdict: flow.verdict,
+        label: None,
+        attack_cat: None,
+        flow: Some(flow.row),
+    }
+}
+
+/// The spinner both inputs show on stderr while they score.
+fn spinner() -> anyhow::Result<ProgressBar> {
+    Ok(
+        ProgressBar::new_spinner().with_style(ProgressStyle::with_template(
+            "{spinner} {human_pos} flows scored, {per_sec}, {elapsed}",
+        )?),
+    )
+}
+
 fn from_flow_file(args: &Args, detector: &Detector, format: Format) -> anyhow::Result<()> {
     let mut sink = ScoreSink::create(args.out.as_deref(), format, false)?;
-    let progress = ProgressBar::new_spinner().with_style(ProgressStyle::with_template(
-        "{spinner} {human_pos} flows scored, {per_sec}, {elapsed}",
-    )?);
+    let progress = spinner()?;
     let started = Instant::now();
     let mut scorer = SlidingScorer::new(detector, args.batch as usize);
     let mut rows = 0u64;
@@ -116,9 +134,7 @@ fn from_flow_file(args: &Args, detector: &Detector, format: Format) -> anyhow::R
 
 fn from_capture(args: &Args, detector: &Detector, format: Format) -> anyhow::Result<()> {
     let mut sink = ScoreSink::create(args.out.as_deref(), format, true)?;
-    let progress = ProgressBar::new_spinner().with_style(ProgressStyle::with_template(
-        "{spinner} {human_pos} flows scored, {per_sec}, {elapsed}",
-    )?);
+    let progress = spinner()?;
     let started = Instant::now();
     let reader = CaptureReader::open(&args.input)
         .with_context(|| format!("opening {}", args.input.display()))?;
@@ -131,18 +147,7 @@ fn from_capture(args: &Args, detector: &Detector, format: Format) -> anyhow::Res
         args.batch as usize,
         |flows: Vec<incidents::ScoredFlow>| -> anyhow::Result<()> {
             progress.inc(flows.len() as u64);
-            sink.write(
-                flows
-                    .into_iter()
-                    .map(|f| Scored {
-                        row: f.seq,
-                        verdict: f.verdict,
-                        label: None,
-                        attack_cat: None,
-                        flow: Some(f.row),
-                    })
-                    .collect(),
-            )
+            sink.write(flows.into_iter().map(scored_flow).collect())
         },
     )
     .with_context(|| format!("scoring {}", args.input.display()))?;
