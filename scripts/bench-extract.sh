@@ -14,15 +14,9 @@ cd "$(dirname "$0")/.."
 BASE=${BASE:-crates/packet-flows/tests/fixtures/flows/http.pcap}
 COPIES=${COPIES:-2000}
 ROUNDS=${ROUNDS:-3}
-for tool in argus ra taskset /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
-done
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-
-cargo build --quiet --release -p anomaly-cli --bin anomaly
-cargo build --quiet --release -p packet-flows --example grow_capture
-target/release/examples/grow_capture "$BASE" "$WORK/big.pcap" "$COPIES"
+# shellcheck source=lib/bench.sh
+. scripts/lib/bench.sh
+bench_prepare argus ra taskset /usr/bin/time
 target/release/examples/grow_capture "$BASE" "$WORK/small.pcap" "$((COPIES / 10))"
 packets=$(target/release/anomaly extract "$WORK/big.pcap" --out "$WORK/warm.csv" 2>&1 \
   | grep -o '^[0-9]* packets' | cut -d' ' -f1)
@@ -31,8 +25,6 @@ echo "capture: $COPIES copies of $BASE, $packets packets, $(du -h "$WORK/big.pca
 RA_FIELDS="stime ltime saddr sport daddr dport proto state dur spkts dpkts sbytes dbytes rate \
 sload dload sloss dloss sintpkt dintpkt sjit djit swin dwin stcpb dtcpb tcprtt synack ackdat \
 smeansz dmeansz sttl dttl"
-# shellcheck source=lib/bench.sh
-. scripts/lib/bench.sh
 argus_run() {
   local a r
   a=$(timed argus -X -J -R -A -U 128 -S 60 -r "$1" -w "$WORK/records.argus")

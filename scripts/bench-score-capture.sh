@@ -15,22 +15,14 @@ cd "$(dirname "$0")/.."
 BASE=${BASE:-crates/anomaly-cli/tests/fixtures/attack/attack.pcap}
 COPIES=${COPIES:-20}
 ROUNDS=${ROUNDS:-3}
-for tool in taskset /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
-done
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-
-cargo build --quiet --release -p anomaly-cli --bin anomaly
-cargo build --quiet --release -p packet-flows --example grow_capture
-target/release/examples/grow_capture "$BASE" "$WORK/big.pcap" "$COPIES"
+# shellcheck source=lib/bench.sh
+. scripts/lib/bench.sh
+bench_prepare taskset /usr/bin/time
 line=$(target/release/anomaly extract "$WORK/big.pcap" --out "$WORK/warm.csv" 2>&1 | tail -1)
 packets=$(echo "$line" | grep -o '^[0-9]* packets' | cut -d' ' -f1)
 records=$(echo "$line" | grep -o '[0-9]* records' | cut -d' ' -f1)
 echo "capture: $COPIES copies of $BASE, $packets packets, $records records, $(du -h "$WORK/big.pcap" | cut -f1)"
 
-# shellcheck source=lib/bench.sh
-. scripts/lib/bench.sh
 modes="all one"
 for mode in $modes; do : >"$WORK/extract-$mode"; : >"$WORK/score-$mode"; done
 for round in $(seq "$ROUNDS"); do
