@@ -90,12 +90,10 @@ versions() {
     echo "ethtool: $(ethtool --version | awk '{print $3}')"
     echo "iproute2: $(ip -V | grep -oE 'iproute2-[^ ,]+' | cut -d- -f2)"
 }
-versions >"$WORK/versions.txt"
-log "tool versions:"
-sed 's/^/    /' "$WORK/versions.txt" >&2
+lab_record_versions
 
 # --- the four namespaces ---------------------------------------------------------------------
-for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+lab_remove_namespaces
 for ns in "${NAMESPACES[@]}"; do
     ip netns add "$ns"
     # IPv4 only: no router solicitations, MLD reports or other IPv6 chatter in the capture.

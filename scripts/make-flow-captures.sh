@@ -61,12 +61,10 @@ versions() {
         echo "ra: $(ra -h 2>&1 | sed -n 's/^Ra Version //p' | head -1)"
     fi
 }
-versions >"$WORK/versions.txt"
-log "tool versions:"
-sed 's/^/    /' "$WORK/versions.txt" >&2
+lab_record_versions
 
 # --- the two namespaces ----------------------------------------------------------------------
-for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+lab_remove_namespaces
 for ns in "${NAMESPACES[@]}"; do
     ip netns add "$ns"
     ip netns exec "$ns" ip link set lo up
